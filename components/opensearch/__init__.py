@@ -1,0 +1,20 @@
+"""Amazon OpenSearch Service software updates as Pulumi resources.
+
+Usage::
+
+    from components.opensearch import ServiceSoftwareUpdate
+
+    ServiceSoftwareUpdate("logs-prod", domain_name="logs-prod", schedule_at="OFF_PEAK_WINDOW")
+"""
+
+from .aws import SoftwareUpdateError
+from .resource import ServiceSoftwareUpdate
+from .schedule import SCHEDULE_NOW, SCHEDULE_OFF_PEAK_WINDOW, SCHEDULE_TIMESTAMP
+
+__all__ = [
+    "SCHEDULE_NOW",
+    "SCHEDULE_OFF_PEAK_WINDOW",
+    "SCHEDULE_TIMESTAMP",
+    "ServiceSoftwareUpdate",
+    "SoftwareUpdateError",
+]

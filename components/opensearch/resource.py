@@ -1,0 +1,90 @@
+"""ServiceSoftwareUpdate: one OpenSearch domain's service software update as a resource."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from .provider import OUTPUT_KEYS, ServiceSoftwareUpdateProvider
+from .schedule import to_epoch_milliseconds
+
+# One instance serves every resource; it pickles to a reference to its class.
+_PROVIDER = ServiceSoftwareUpdateProvider()
+
+
+class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftwareUpdate"):
+    """ServiceSoftwareUpdate applies the latest service software to an OpenSearch domain.
+
+    ``pulumi up`` starts the update that AWS offers for the domain (StartServiceSoftwareUpdate),
+    or adopts one that is already pending or in progress; ``pulumi refresh`` reads its
+    progress. Destroying the resource leaves the domain unchanged.
+    """
+
+    domain_name: pulumi.Output[str]
+    """Name of the domain."""
+    region: pulumi.Output[str | None]
+    """Region input as given; None means aws:region or boto3's default."""
+    schedule_at: pulumi.Output[str]
+    """NOW, TIMESTAMP or OFF_PEAK_WINDOW."""
+    desired_start_time: pulumi.Output[int | None]
+    """Requested start in epoch milliseconds, set only for TIMESTAMP."""
+    current_version: pulumi.Output[str | None]
+    """Service software version the domain runs, such as R20250403-P5."""
+    new_version: pulumi.Output[str | None]
+    """Version the update installs; None when the domain is current."""
+    update_available: pulumi.Output[bool]
+    """Whether AWS offers an update the domain has not started."""
+    update_status: pulumi.Output[str | None]
+    """PENDING_UPDATE, IN_PROGRESS, COMPLETED, ELIGIBLE or NOT_ELIGIBLE, as AWS reports it."""
+    cancellable: pulumi.Output[bool]
+    """Whether the pending update can still be cancelled."""
+    description: pulumi.Output[str | None]
+    """AWS's description of the update state, or why nothing was started."""
+    automated_update_date: pulumi.Output[str | None]
+    """ISO-8601 UTC time after which AWS applies a required update itself; None if unset."""
+    optional_deployment: pulumi.Output[bool]
+    """False when the update is required and AWS will apply it by automated_update_date."""
+    resolved_region: pulumi.Output[str]
+    """Region the provider called, kept so that refresh and destroy call the same one."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        domain_name: pulumi.Input[str],
+        schedule_at: pulumi.Input[str] | None = None,
+        desired_start_time: pulumi.Input[int | str] | dt.datetime | None = None,
+        region: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare the service software update of one domain.
+
+        :param resource_name: Pulumi name of the resource, unique in the stack.
+        :param domain_name: Name of an existing OpenSearch domain (3 to 28 characters of
+            lowercase letters, digits and hyphens, starting with a letter).
+        :param schedule_at: When to start: NOW, TIMESTAMP (at desired_start_time) or
+            OFF_PEAK_WINDOW (the domain's next off-peak window). Defaults to TIMESTAMP when
+            desired_start_time is set, else NOW, as in the AWS API.
+        :param desired_start_time: Start time for TIMESTAMP, as epoch milliseconds (int),
+            an ISO-8601 string with a UTC offset, or a timezone-aware datetime. Stored and
+            sent as epoch milliseconds.
+        :param region: AWS region of the domain. Defaults to the stack's aws:region, then
+            to boto3's default chain (AWS_REGION, AWS_DEFAULT_REGION, the profile).
+        :param opts: Resource options.
+        """
+        if isinstance(desired_start_time, dt.datetime):
+            # A datetime cannot cross to the provider process; a naive one is rejected here
+            # with the same message the provider's check gives for strings without offset.
+            desired_start_time = to_epoch_milliseconds(desired_start_time)
+
+        props: dict[str, Any] = {
+            "domain_name": domain_name,
+            "region": region,
+            "schedule_at": schedule_at,
+            "desired_start_time": desired_start_time,
+        }
+        props.update(dict.fromkeys(OUTPUT_KEYS))
+        super().__init__(_PROVIDER, resource_name, props, opts)

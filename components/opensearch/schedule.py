@@ -1,0 +1,202 @@
+"""Validation and normalization of ServiceSoftwareUpdate inputs.
+
+Everything here is pure: no AWS calls, so the provider's ``check`` can run it during
+``pulumi preview`` and reject bad input before anything reaches AWS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Sent by the Pulumi engine in place of a value that is not known yet (an Output that
+# resolves only during `pulumi up`); equal to pulumi.runtime.rpc.UNKNOWN.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+SCHEDULE_NOW = "NOW"
+SCHEDULE_TIMESTAMP = "TIMESTAMP"
+SCHEDULE_OFF_PEAK_WINDOW = "OFF_PEAK_WINDOW"
+SCHEDULE_VALUES = (SCHEDULE_NOW, SCHEDULE_TIMESTAMP, SCHEDULE_OFF_PEAK_WINDOW)
+
+# DomainName constraints from the StartServiceSoftwareUpdate API reference.
+DOMAIN_NAME_MIN_LENGTH = 3
+DOMAIN_NAME_MAX_LENGTH = 28
+DOMAIN_NAME_PATTERN = re.compile(r"[a-z][a-z0-9\-]+")
+
+# Epoch milliseconds for 2001-09-09T01:46:40Z. Any plausible start time in milliseconds is
+# above it, and any time in epoch seconds stays below it until the year 33658, so a smaller
+# value is taken as seconds by mistake.
+_MIN_EPOCH_MILLISECONDS = 1_000_000_000_000
+
+
+@dataclass(frozen=True)
+class InputError:
+    """One invalid input: the property name and a message that names the value and the fix."""
+
+    property: str
+    reason: str
+
+
+def is_unknown(value: Any) -> bool:
+    """Return whether the engine has not resolved this input yet (preview of a new Output)."""
+    return isinstance(value, str) and value == UNKNOWN
+
+
+def validate_domain_name(value: Any) -> InputError | None:
+    """Check a domain name against the API's length and pattern constraints."""
+    if value is None or value == "":
+        return InputError(
+            "domain_name", "domain_name is required: set it to the name of an existing domain"
+        )
+    if not isinstance(value, str):
+        return InputError(
+            "domain_name",
+            f"domain_name must be a string, got {type(value).__name__} {value!r}",
+        )
+    if not DOMAIN_NAME_MIN_LENGTH <= len(value) <= DOMAIN_NAME_MAX_LENGTH:
+        return InputError(
+            "domain_name",
+            f"domain_name {value!r} is {len(value)} characters long; OpenSearch domain names "
+            f"are {DOMAIN_NAME_MIN_LENGTH} to {DOMAIN_NAME_MAX_LENGTH} characters",
+        )
+    if not DOMAIN_NAME_PATTERN.fullmatch(value):
+        return InputError(
+            "domain_name",
+            f"domain_name {value!r} is invalid: it must start with a lowercase letter and "
+            "contain only lowercase letters, digits and hyphens",
+        )
+    return None
+
+
+def to_epoch_milliseconds(value: Any) -> int:
+    """Convert a start time to epoch milliseconds, the unit the API's DesiredStartTime uses.
+
+    Accepts an int of epoch milliseconds, an ISO-8601 string with a UTC offset, or a
+    timezone-aware datetime. Raises ValueError with a message that names the value and
+    the fix; it does not check whether the time is in the past.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"desired_start_time must be a time, got the boolean {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        if value < _MIN_EPOCH_MILLISECONDS:
+            hint = (
+                f"; if it is epoch seconds, use {value * 1000}"
+                if value >= _MIN_EPOCH_MILLISECONDS // 1000
+                else ""
+            )
+            raise ValueError(
+                f"desired_start_time {value} is too small for epoch milliseconds{hint}"
+            )
+        return value
+    if isinstance(value, dt.datetime):
+        return _datetime_to_milliseconds(value, repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return to_epoch_milliseconds(int(text))
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"desired_start_time {value!r} is not an ISO-8601 time; write it like "
+                "'2026-12-05T22:00:00Z' or '2026-12-05T23:00:00+01:00'"
+            ) from None
+        return _datetime_to_milliseconds(parsed, repr(value))
+    raise ValueError(
+        f"desired_start_time must be epoch milliseconds (int), an ISO-8601 string with a UTC "
+        f"offset, or a timezone-aware datetime; got {type(value).__name__} {value!r}"
+    )
+
+
+def _datetime_to_milliseconds(value: dt.datetime, shown: str) -> int:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"desired_start_time {shown} has no UTC offset, so its moment is ambiguous; "
+            "add one, for example '+00:00' or 'Z'"
+        )
+    return int(value.timestamp() * 1000)
+
+
+def format_epoch_milliseconds(value: int) -> str:
+    """Format epoch milliseconds as an ISO-8601 UTC string such as 2026-12-05T22:00:00Z."""
+    moment = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def normalize_schedule(
+    news: dict[str, Any],
+    olds: dict[str, Any],
+    now_milliseconds: int,
+) -> tuple[dict[str, Any], list[InputError]]:
+    """Validate schedule_at and desired_start_time and return them normalized.
+
+    The returned dict holds ``schedule_at`` (one of SCHEDULE_VALUES) and
+    ``desired_start_time`` (epoch milliseconds or None). Without schedule_at, a
+    desired_start_time means TIMESTAMP and its absence means NOW, as in the API.
+    A start time in the past is rejected only when it differs from the one already in
+    state (``olds``), because an update applied last month keeps its past start time.
+    Unknown values pass through unchecked; the engine checks again once they resolve.
+    """
+    schedule_at = news.get("schedule_at")
+    desired = news.get("desired_start_time")
+    errors: list[InputError] = []
+
+    if is_unknown(schedule_at) or is_unknown(desired):
+        return {"schedule_at": schedule_at, "desired_start_time": desired}, errors
+
+    if schedule_at is not None:
+        if not isinstance(schedule_at, str) or schedule_at.upper() not in SCHEDULE_VALUES:
+            errors.append(
+                InputError(
+                    "schedule_at",
+                    f"schedule_at {schedule_at!r} is invalid; use one of "
+                    f"{', '.join(SCHEDULE_VALUES)}",
+                )
+            )
+            schedule_at = None
+        else:
+            schedule_at = schedule_at.upper()
+
+    desired_ms: int | None = None
+    if desired is not None:
+        try:
+            desired_ms = to_epoch_milliseconds(desired)
+        except ValueError as exc:
+            errors.append(InputError("desired_start_time", str(exc)))
+
+    if schedule_at is None and not errors:
+        schedule_at = SCHEDULE_TIMESTAMP if desired is not None else SCHEDULE_NOW
+
+    if schedule_at == SCHEDULE_TIMESTAMP and desired is None:
+        errors.append(
+            InputError(
+                "desired_start_time",
+                "schedule_at is TIMESTAMP but desired_start_time is missing; set "
+                "desired_start_time (epoch milliseconds or an ISO-8601 time with offset) or "
+                "use schedule_at NOW or OFF_PEAK_WINDOW",
+            )
+        )
+    if schedule_at in (SCHEDULE_NOW, SCHEDULE_OFF_PEAK_WINDOW) and desired is not None:
+        errors.append(
+            InputError(
+                "desired_start_time",
+                f"desired_start_time {desired!r} is set but schedule_at is {schedule_at}, "
+                "which ignores it; remove desired_start_time or set schedule_at to TIMESTAMP",
+            )
+        )
+
+    changed = desired_ms != olds.get("desired_start_time")
+    if desired_ms is not None and changed and desired_ms <= now_milliseconds:
+        errors.append(
+            InputError(
+                "desired_start_time",
+                f"desired_start_time {desired!r} ({format_epoch_milliseconds(desired_ms)}) is "
+                "in the past; pick a future time or use schedule_at NOW",
+            )
+        )
+
+    return {"schedule_at": schedule_at, "desired_start_time": desired_ms}, errors
