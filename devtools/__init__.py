@@ -1,0 +1,1 @@
+"""Developer tooling: the Pulumi engine runner and the demo."""
