@@ -82,21 +82,27 @@ def start_emulator(state_dir: Path, speed: float) -> tuple[subprocess.Popen[byte
     return process, url
 
 
-def print_table(updates: dict[str, Any], requests: list[dict[str, Any]]) -> None:
-    """Print one row per domain: versions, status, deadline and the API calls it got."""
+def print_table(
+    after_up: dict[str, Any], after_refresh: dict[str, Any], requests: list[dict[str, Any]]
+) -> None:
+    """Print one row per domain: the update scheduled by up, its status after refresh."""
     calls = Counter((entry.get("domain"), entry["operation"]) for entry in requests)
-    header = ("Domain", "Current", "New", "Status", "Required by", "Describe", "Start")
+    header = ("Domain", "Scheduled by up", "Required by", "After refresh", "Version now", "Starts")
     rows = [header]
-    for name in sorted(updates):
-        update = updates[name]
+    for name in sorted(after_refresh):
+        scheduled = after_up.get(name, {})
+        now = after_refresh[name]
+        if scheduled.get("new_version"):
+            change = f"{scheduled.get('current_version')} -> {scheduled.get('new_version')}"
+        else:
+            change = "nothing (current)"
         rows.append(
             (
                 name,
-                update.get("current_version") or "-",
-                update.get("new_version") or "-",
-                update.get("update_status") or "-",
-                update.get("automated_update_date") or "-",
-                str(calls[(name, "DescribeDomain")]),
+                change,
+                scheduled.get("automated_update_date") or "-",
+                now.get("update_status") or "-",
+                now.get("current_version") or "-",
                 str(calls[(name, "StartServiceSoftwareUpdate")]),
             )
         )
@@ -134,17 +140,18 @@ def run_demo(speed: float, advance_seconds: int) -> int:
 
         print("[demo] pulumi up: schedules the two available updates", flush=True)
         workspace.up()
+        after_up = workspace.outputs().get("updates", {})
 
         print(f"[demo] advancing emulated time by {advance_seconds // 60} minutes", flush=True)
         client.advance(advance_seconds)
 
         print("[demo] pulumi refresh: reads the new status from the emulator", flush=True)
-        workspace.refresh()
+        workspace.refresh("--run-program")
 
         requests = client.requests()
         updates = workspace.outputs().get("updates", {})
         print()
-        print_table(updates, requests)
+        print_table(after_up, updates, requests)
         mutating = Counter(
             entry["operation"] for entry in requests if entry["operation"] in MUTATING_OPERATIONS
         )

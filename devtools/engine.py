@@ -109,18 +109,24 @@ class PulumiWorkspace:
         return env
 
     def run(
-        self, *args: str, check: bool = True, timeout: float = 600
+        self, *args: str, check: bool = True, timeout: float = 600, capture: bool | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``pulumi ARGS`` for this stack and return the finished process."""
+        """Run ``pulumi ARGS`` for this stack and return the finished process.
+
+        Output is captured unless ``echo`` is set; ``capture=True`` captures it anyway, for
+        commands whose output the caller parses.
+        """
+        if capture is None:
+            capture = not self.echo
         (self.state_dir / "backend").mkdir(parents=True, exist_ok=True)
         command = ["pulumi", *args, "--non-interactive"]
-        if self.echo:
+        if self.echo and not capture:
             print(f"$ {' '.join(command)}", file=sys.stderr, flush=True)
         result = subprocess.run(
             command,
             cwd=self.project_dir,
             env=self.environment(),
-            capture_output=not self.echo,
+            capture_output=capture,
             text=True,
             timeout=timeout,
             check=False,
@@ -131,7 +137,7 @@ class PulumiWorkspace:
 
     def init_stack(self, config: Mapping[str, Any] | None = None) -> None:
         """Create the stack if it does not exist yet, then set config values."""
-        listing = self.run("stack", "ls", "--json", check=False)
+        listing = self.run("stack", "ls", "--json", check=False, capture=True)
         names = {entry["name"] for entry in json.loads(listing.stdout or "[]")}
         if self.stack not in names:
             self.run("stack", "init", self.stack)
@@ -176,17 +182,17 @@ class PulumiWorkspace:
 
     def outputs(self) -> dict[str, Any]:
         """Return the stack outputs as JSON values."""
-        result = self.run("stack", "output", "--json", "--stack", self.stack)
+        result = self.run("stack", "output", "--json", "--stack", self.stack, capture=True)
         return dict(json.loads(result.stdout))
 
     def export(self) -> dict[str, Any]:
         """Return ``pulumi stack export`` as a dict."""
-        result = self.run("stack", "export", "--stack", self.stack)
+        result = self.run("stack", "export", "--stack", self.stack, capture=True)
         return dict(json.loads(result.stdout))
 
     def remove_stack(self) -> None:
-        """Remove the stack and its history, whether or not resources remain."""
-        self.run("stack", "rm", "--yes", "--force", self.stack, check=False)
+        """Remove the stack and its history, whether or not resources remain; keep its config file."""
+        self.run("stack", "rm", "--yes", "--force", "--preserve-config", self.stack, check=False)
 
 
 def copy_project(destination: Path) -> Path:
