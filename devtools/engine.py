@@ -191,7 +191,7 @@ class PulumiWorkspace:
         return dict(json.loads(result.stdout))
 
     def remove_stack(self) -> None:
-        """Remove the stack and its history, whether or not resources remain; keep its config file."""
+        """Remove the stack and its history, even with resources left, keeping its config."""
         self.run("stack", "rm", "--yes", "--force", "--preserve-config", self.stack, check=False)
 
 
