@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from components.opensearch import aws
 from components.opensearch.provider import ServiceSoftwareUpdateProvider
 from components.opensearch.resource import _PROVIDER
+from components.opensearch.schedule import format_epoch_milliseconds
 
 DOMAIN = "logs-prod"
 FUTURE_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
@@ -63,7 +65,7 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
         aws_access_key_id="AKIAEXAMPLE",
         aws_secret_access_key="not-a-secret",
     )
-    monkeypatch.setattr(aws, "opensearch_client", lambda _region, _profile=None: client)
+    monkeypatch.setattr(aws, "opensearch_client", lambda *_args: client)
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
@@ -80,6 +82,12 @@ def props(**overrides: Any) -> dict[str, Any]:
         "region": None,
         "schedule_at": "NOW",
         "desired_start_time": None,
+        "wait_for_completion": False,
+        "completion_timeout": 120.0,
+        "cancel_on_delete": False,
+        "triggers": None,
+        "profile": None,
+        "role_arn": None,
     }
     values.update(overrides)
     return values
@@ -136,16 +144,76 @@ def test_create_current_domain_sends_no_start(
     assert "R20250403-P5" in result.outs["description"]
 
 
-@pytest.mark.parametrize("status", ["PENDING_UPDATE", "IN_PROGRESS"])
-def test_create_adopts_update_in_flight(
-    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider, status: str
+def scheduled_actions(start: int) -> dict[str, Any]:
+    return {
+        "ScheduledActions": [
+            {
+                "Id": "R20251106-P2",
+                "Type": "SERVICE_SOFTWARE_UPDATE",
+                "Severity": "MEDIUM",
+                "ScheduledTime": start,
+                "ScheduledBy": "SYSTEM",
+                "Status": "PENDING_UPDATE",
+            }
+        ]
+    }
+
+
+def test_create_adopts_update_in_progress(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
 ) -> None:
-    expect_describe(stubbed, software(status=status, available=False))
+    expect_describe(stubbed, software(status="IN_PROGRESS", available=False))
 
     result = provider.create(props())
 
     assert result.outs is not None
-    assert result.outs["update_status"] == status
+    assert result.outs["update_status"] == "IN_PROGRESS"
+
+
+def test_create_adopts_pending_update_scheduled_soon(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    soon_seconds = int(time.time()) + 600
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    # Epoch seconds, as one of AWS's documented examples prints ScheduledTime.
+    stubbed.add_response(
+        "list_scheduled_actions", scheduled_actions(soon_seconds), {"DomainName": DOMAIN}
+    )
+
+    result = provider.create(props())
+
+    assert result.outs is not None
+    assert result.outs["update_status"] == "PENDING_UPDATE"
+    assert result.outs["scheduled_start_time"] == format_epoch_milliseconds(soon_seconds * 1000)
+
+
+def test_create_moves_adopted_update_to_requested_time(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    stubbed.add_response(
+        "list_scheduled_actions", scheduled_actions(FUTURE_MS - 86_400_000), {"DomainName": DOMAIN}
+    )
+    stubbed.add_response(
+        "list_scheduled_actions", scheduled_actions(FUTURE_MS - 86_400_000), {"DomainName": DOMAIN}
+    )
+    stubbed.add_response(
+        "update_scheduled_action",
+        {},
+        {
+            "DomainName": DOMAIN,
+            "ActionID": "R20251106-P2",
+            "ActionType": "SERVICE_SOFTWARE_UPDATE",
+            "ScheduleAt": "TIMESTAMP",
+            "DesiredStartTime": FUTURE_MS,
+        },
+    )
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+
+    result = provider.create(props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS))
+
+    assert result.outs is not None
+    assert result.outs["scheduled_start_time"] == "2100-01-01T00:00:00Z"
 
 
 def test_create_not_eligible_sends_no_start(
@@ -379,7 +447,7 @@ def test_configure_region_used_for_calls(
 ) -> None:
     requested: list[str | None] = []
 
-    def record(region: str | None, _profile: str | None = None) -> object:
+    def record(region: str | None, *_rest: object) -> object:
         requested.append(region)
         raise RuntimeError("stop after the client is chosen")
 
@@ -392,3 +460,225 @@ def test_configure_region_used_for_calls(
         provider.read(DOMAIN, {**props(), "resolved_region": "ap-south-1"})
 
     assert requested == ["eu-west-1", "ap-south-1"]
+
+
+def test_create_off_peak_disabled_sends_no_start(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    response = domain_status(software())
+    response["DomainStatus"]["OffPeakWindowOptions"] = {"Enabled": False}
+    stubbed.add_response("describe_domain", response, {"DomainName": DOMAIN})
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        provider.create(props(schedule_at="OFF_PEAK_WINDOW"))
+
+    assert caught.value.code == "InvalidSchedule"
+    assert "off-peak window of domain 'logs-prod', which is disabled" in str(caught.value)
+    assert "Nothing was sent to AWS" in str(caught.value)
+
+
+def test_check_rejects_time_after_required_deadline(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    deadline = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    expect_describe(stubbed, software(optional=False, deadline=deadline))
+
+    result = provider.check({}, props(schedule_at=None, desired_start_time=FUTURE_MS))
+
+    assert [failure.property for failure in result.failures] == ["desired_start_time"]
+    reason = result.failures[0].reason
+    assert "2100-01-01T00:00:00Z is after 2099-01-01T00:00:00Z" in reason
+    assert "required update R20251106-P2" in reason
+
+
+def test_check_skips_domain_rules_without_access(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    """A pull-request preview without credentials still validates the inputs offline."""
+    stubbed.add_client_error(
+        "describe_domain", service_error_code="UnrecognizedClientException", http_status_code=403
+    )
+
+    result = provider.check({}, props(schedule_at="OFF_PEAK_WINDOW"))
+
+    assert result.failures == []
+
+
+@pytest.mark.usefixtures("stubbed")
+def test_check_unchanged_schedule_makes_no_call(provider: ServiceSoftwareUpdateProvider) -> None:
+    olds = props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS)
+
+    result = provider.check(olds, props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS))
+
+    assert result.failures == []
+
+
+def test_slot_error_lists_suggested_times(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    olds = {**props(), "update_status": "PENDING_UPDATE"}
+    news = props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS)
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    stubbed.add_response(
+        "list_scheduled_actions", scheduled_actions(1_780_000_000_000), {"DomainName": DOMAIN}
+    )
+    stubbed.add_client_error(
+        "update_scheduled_action",
+        service_error_code="SlotNotAvailableException",
+        service_message="No capacity at the requested time",
+        http_status_code=409,
+        response_meta={},
+        modeled_fields={"SlotSuggestions": [FUTURE_MS + 3_600_000, FUTURE_MS + 7_200_000]},
+    )
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        provider.update(DOMAIN, olds, news)
+
+    message = str(caught.value)
+    assert "UpdateScheduledAction failed for domain 'logs-prod' (SlotNotAvailableException)" in (
+        message
+    )
+    assert "2100-01-01T01:00:00Z, 2100-01-01T02:00:00Z" in message
+    assert "Pick one of the suggested start times" in message
+
+
+def test_update_triggers_change_starts_update(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    olds = {**props(triggers={"ticket": "OPS-1"}), "update_status": "COMPLETED"}
+    expect_describe(stubbed, software())
+    stubbed.add_response(
+        "start_service_software_update",
+        {"ServiceSoftwareOptions": software(status="PENDING_UPDATE", available=False)},
+        {"DomainName": DOMAIN, "ScheduleAt": "NOW"},
+    )
+
+    result = provider.update(DOMAIN, olds, props(triggers={"ticket": "OPS-2"}))
+
+    assert result.outs is not None
+    assert result.outs["triggers"] == {"ticket": "OPS-2"}
+
+
+def test_create_waits_for_completion(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_OPENSEARCH_POLL_INITIAL_SECONDS", "0.001")
+    monkeypatch.setenv("PULUMI_OPENSEARCH_POLL_MAX_SECONDS", "0.001")
+    expect_describe(stubbed, software())
+    stubbed.add_response(
+        "start_service_software_update",
+        {"ServiceSoftwareOptions": software(status="PENDING_UPDATE", available=False)},
+        {"DomainName": DOMAIN, "ScheduleAt": "NOW"},
+    )
+    expect_describe(stubbed, software(status="IN_PROGRESS", available=False))
+    expect_describe(stubbed, software(status="COMPLETED", available=False, current="R20251106-P2"))
+
+    result = provider.create(props(wait_for_completion=True))
+
+    assert result.outs is not None
+    assert result.outs["update_status"] == "COMPLETED"
+    assert result.outs["current_version"] == "R20251106-P2"
+    assert result.outs["new_version"] is None
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        (software(status="IN_PROGRESS", available=False), "not PENDING_UPDATE"),
+        (software(status="PENDING_UPDATE", available=False, optional=False), "is required"),
+        (software(status="COMPLETED", available=False), "not PENDING_UPDATE"),
+    ],
+)
+def test_delete_cancel_refused(
+    stubbed: Stubber,
+    provider: ServiceSoftwareUpdateProvider,
+    caplog: pytest.LogCaptureFixture,
+    options: dict[str, Any],
+    reason: str,
+) -> None:
+    expect_describe(stubbed, options)
+
+    with caplog.at_level("INFO"):
+        provider.delete(DOMAIN, props(cancel_on_delete=True))
+
+    assert reason in caplog.text
+
+
+def test_delete_cancels_pending_optional_update(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    stubbed.add_response(
+        "cancel_service_software_update",
+        {"ServiceSoftwareOptions": software(status="ELIGIBLE")},
+        {"DomainName": DOMAIN},
+    )
+
+    provider.delete(DOMAIN, props(cancel_on_delete=True))
+
+
+def test_delete_cancel_of_missing_domain_succeeds(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    stubbed.add_client_error(
+        "describe_domain", service_error_code="ResourceNotFoundException", http_status_code=409
+    )
+
+    provider.delete(DOMAIN, props(cancel_on_delete=True))
+
+
+def test_read_pending_reads_scheduled_time(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    stubbed.add_response(
+        "list_scheduled_actions", scheduled_actions(FUTURE_MS), {"DomainName": DOMAIN}
+    )
+
+    result = provider.read(DOMAIN, props())
+
+    assert result.outs is not None
+    assert result.outs["scheduled_start_time"] == "2100-01-01T00:00:00Z"
+
+
+def test_diff_ignores_defaults_missing_from_old_state(
+    provider: ServiceSoftwareUpdateProvider,
+) -> None:
+    """State from an earlier release lacks the newer inputs; that alone is no change."""
+    olds = {"domain_name": DOMAIN, "region": None, "schedule_at": "NOW"}
+
+    result = provider.diff(DOMAIN, olds, props())
+
+    assert result.changes is False
+
+
+def test_diff_replaces_when_stack_region_changes(
+    provider: ServiceSoftwareUpdateProvider,
+) -> None:
+    provider.configure(ConfigureRequest(Config({"aws:region": "eu-west-1"}, "project")))
+
+    result = provider.diff(DOMAIN, {**props(), "resolved_region": "us-east-1"}, props())
+
+    assert result.replaces == ["region"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("wait_for_completion", "yes", "must be true or false"),
+        ("cancel_on_delete", 1, "must be true or false"),
+        ("completion_timeout", 0, "out of range"),
+        ("completion_timeout", 2000, "at most 1440"),
+        ("completion_timeout", "2h", "must be a number of minutes"),
+        ("role_arn", "admin", "is not an IAM role ARN"),
+        ("profile", "has space", "is not a profile name"),
+    ],
+)
+@pytest.mark.usefixtures("stubbed")
+def test_check_rejects_bad_options(
+    provider: ServiceSoftwareUpdateProvider, field: str, value: object, fragment: str
+) -> None:
+    result = provider.check({}, props(**{field: value}))
+
+    assert [failure.property for failure in result.failures] == [field]
+    assert fragment in result.failures[0].reason

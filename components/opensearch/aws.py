@@ -1,9 +1,10 @@
 """AWS client handling for the OpenSearch service software update provider.
 
-One boto3 client per (region, profile) per provider process, with explicit timeouts and
-botocore's own retry handling for throttling and 5xx answers. The endpoint comes from
+One boto3 client per (region, profile, role) per provider process, with explicit timeouts
+and botocore's own retry handling for throttling and 5xx answers. The endpoint comes from
 boto3's usual configuration, so ``AWS_ENDPOINT_URL_OPENSEARCH`` points every call at a
-local emulator without any code here knowing about it.
+local emulator without any code here knowing about it. Credentials stay inside boto3:
+nothing here returns them, so they cannot reach resource inputs, outputs or state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.session import get_session
+
+from .schedule import format_epoch_milliseconds, normalize_epoch_milliseconds
 
 if TYPE_CHECKING:
     from mypy_boto3_opensearch import OpenSearchServiceClient
@@ -35,7 +40,10 @@ _CLIENT_CONFIG = Config(
     user_agent_extra="pulumi-opensearch-software-update",
 )
 
-_clients: dict[tuple[str | None, str | None], OpenSearchServiceClient] = {}
+# Name of the STS session when role_arn is set; CloudTrail shows it for every call made.
+ROLE_SESSION_NAME = "pulumi-opensearch-software-update"
+
+_clients: dict[tuple[str | None, str | None, str | None], OpenSearchServiceClient] = {}
 _clients_lock = threading.Lock()
 
 
@@ -79,24 +87,67 @@ _NEXT_STEPS = {
         f"AWS kept throttling after {MAX_ATTEMPTS} attempts; run pulumi up again later or with "
         "a lower --parallel"
     ),
+    "SlotNotAvailableException": (
+        "Pick one of the suggested start times for desired_start_time, or use schedule_at "
+        "OFF_PEAK_WINDOW"
+    ),
+    "ValidationException": "Fix the input named in the message and run pulumi up again",
 }
 
+# For any other code: a fresh look at the domain usually shows why AWS refused.
+_DEFAULT_NEXT_STEP = (
+    "Run pulumi refresh to read the domain's current update status, then pulumi up again"
+)
 
-def opensearch_client(region: str | None, profile: str | None = None) -> OpenSearchServiceClient:
-    """Return the process-wide OpenSearch client for this region and profile.
+
+def opensearch_client(
+    region: str | None, profile: str | None = None, role_arn: str | None = None
+) -> OpenSearchServiceClient:
+    """Return the process-wide OpenSearch client for this region, profile and role.
 
     A None region lets boto3 resolve it (AWS_REGION, AWS_DEFAULT_REGION, the profile).
-    Clients are shared because creating one costs tens of milliseconds and the engine
-    calls the provider once per resource.
+    With role_arn, the profile's credentials assume that role through STS, and boto3
+    refreshes the role's temporary credentials before they expire. Clients are shared
+    because creating one costs tens of milliseconds and the engine calls the provider
+    once per resource.
     """
-    key = (region, profile)
+    key = (region, profile, role_arn)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
             session = boto3.session.Session(profile_name=profile, region_name=region)
+            if role_arn:
+                session = _assumed_role_session(session, role_arn)
             client = session.client("opensearch", config=_CLIENT_CONFIG)
             _clients[key] = client
         return client
+
+
+def _assumed_role_session(base: boto3.session.Session, role_arn: str) -> boto3.session.Session:
+    sts = base.client("sts", config=_CLIENT_CONFIG)
+
+    def fetch() -> dict[str, Any]:
+        try:
+            response = sts.assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate_error(exc, "AssumeRole", role_arn) from exc
+        credentials = response["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    refreshable = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
+    core = get_session()
+    # botocore has no public setter for refreshable credentials; this attribute is what
+    # its own credential resolver fills, so every client of the session refreshes them.
+    core._credentials = refreshable  # type: ignore[attr-defined]
+    core.set_config_variable("region", base.region_name)
+    return boto3.session.Session(botocore_session=core)
 
 
 def client_region(client: OpenSearchServiceClient) -> str:
@@ -116,7 +167,13 @@ def translate_error(
     if isinstance(exc, ClientError):
         code = error_code(exc)
         message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
-        return SoftwareUpdateError(operation, domain_name, code, message, _NEXT_STEPS.get(code, ""))
+        suggestions = exc.response.get("SlotSuggestions")
+        if code == "SlotNotAvailableException" and isinstance(suggestions, list):
+            # SlotSuggestions are epoch milliseconds; people pick from readable times.
+            times = ", ".join(format_epoch_milliseconds(int(slot)) for slot in suggestions)
+            message = f"{message}; suggested start times (UTC): {times or 'none given'}"
+        next_step = _NEXT_STEPS.get(code, _DEFAULT_NEXT_STEP)
+        return SoftwareUpdateError(operation, domain_name, code, message, next_step)
     return SoftwareUpdateError(
         operation,
         domain_name,
@@ -130,7 +187,8 @@ def software_options(domain_status: dict[str, Any]) -> dict[str, Any]:
     """Return the snake_case outputs for a DomainStatus's ServiceSoftwareOptions.
 
     automated_update_date is an ISO-8601 UTC string, or None when AWS sets no deadline
-    (botocore parses the wire's epoch seconds into a datetime).
+    (botocore parses the wire's epoch seconds into a datetime). off_peak_window_enabled
+    comes from OffPeakWindowOptions and is None when the response lacks it.
     """
     options = domain_status.get("ServiceSoftwareOptions") or {}
     deadline = options.get("AutomatedUpdateDate")
@@ -143,6 +201,7 @@ def software_options(domain_status: dict[str, Any]) -> dict[str, Any]:
         "description": options.get("Description") or None,
         "automated_update_date": _format_deadline(deadline),
         "optional_deployment": bool(options.get("OptionalDeployment", True)),
+        "off_peak_window_enabled": (domain_status.get("OffPeakWindowOptions") or {}).get("Enabled"),
     }
 
 
@@ -153,3 +212,15 @@ def _format_deadline(value: Any) -> str | None:
     if value.timestamp() <= 0:
         return None
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def scheduled_time_milliseconds(value: Any) -> int | None:
+    """Return a ScheduledAction's ScheduledTime in epoch milliseconds.
+
+    The model types ScheduledTime as a Long without a unit, and AWS's developer guide
+    prints it once as epoch seconds (1.673871601E9) and once as milliseconds, so the unit
+    is told apart by magnitude.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        return None
+    return normalize_epoch_milliseconds(value)

@@ -1,4 +1,4 @@
-"""The dynamic provider behind ServiceSoftwareUpdate.
+"""The dynamic provider behind ServiceSoftwareUpdate: what each Pulumi operation does.
 
 Pulumi pickles the provider object into each resource's state and unpickles it in a
 separate process (pulumi-resource-pulumi-python) for every operation. This module is
@@ -6,21 +6,26 @@ importable, so the pickle holds only a reference to the class; boto3 clients are
 inside the methods and never pickled.
 
 Contract per operation:
-- check: validates inputs offline, so bad input fails at `pulumi preview` with nothing sent.
-- create: describes the domain; starts the available update once, adopts one already
-  pending or in progress, and succeeds without a call when the domain is current.
+- check: validates inputs, so bad input fails at `pulumi preview`. It calls AWS only for
+  a changed TIMESTAMP or OFF_PEAK_WINDOW schedule, and then only DescribeDomain.
+- diff: reports changed inputs; replaces on domain or region; proposes an update when a
+  refresh found a new release.
+- create: starts the available update once, adopts one already in flight (moving it
+  when the requested schedule differs), succeeds without a call when the domain is
+  current, and waits for COMPLETED when asked.
 - read: returns the live ServiceSoftwareOptions; a deleted domain reads as gone.
 - update: moves a pending update when the schedule changed, starts a newly available
-  update, and otherwise only re-reads.
-- delete: forgets the resource. Service software cannot be rolled back, so the domain is
-  left alone.
+  one when the schedule or triggers changed or a refresh found it, else only re-reads.
+- delete: leaves the domain alone, except that cancel_on_delete cancels a pending,
+  optional update.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 from botocore.exceptions import BotoCoreError, ClientError
@@ -36,24 +41,40 @@ from pulumi.dynamic import (
 )
 
 from . import aws
+from .domain import IN_FLIGHT_STATUSES, DomainUpdates
 from .schedule import (
+    DEFAULT_COMPLETION_TIMEOUT_MINUTES,
+    SCHEDULE_NOW,
+    SCHEDULE_OFF_PEAK_WINDOW,
     SCHEDULE_TIMESTAMP,
     InputError,
+    format_epoch_milliseconds,
     is_unknown,
     normalize_schedule,
     validate_domain_name,
+    validate_options,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_opensearch import OpenSearchServiceClient
+from .waiter import wait_for_completion
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 # Inputs a user sets; everything else in the state is read from AWS.
-INPUT_KEYS = ("domain_name", "region", "schedule_at", "desired_start_time")
+INPUT_KEYS = (
+    "domain_name",
+    "region",
+    "schedule_at",
+    "desired_start_time",
+    "wait_for_completion",
+    "completion_timeout",
+    "cancel_on_delete",
+    "triggers",
+    "profile",
+    "role_arn",
+)
 # Inputs whose change means another domain, so the resource is replaced, not updated.
 REPLACE_KEYS = ("domain_name", "region")
+SCHEDULE_KEYS = ("schedule_at", "desired_start_time")
 
 OUTPUT_KEYS = (
     "current_version",
@@ -64,16 +85,19 @@ OUTPUT_KEYS = (
     "description",
     "automated_update_date",
     "optional_deployment",
+    "off_peak_window_enabled",
+    "scheduled_start_time",
     "resolved_region",
 )
 
 STATUS_PENDING = "PENDING_UPDATE"
 STATUS_IN_PROGRESS = "IN_PROGRESS"
 STATUS_ELIGIBLE = "ELIGIBLE"
-IN_FLIGHT_STATUSES = (STATUS_PENDING, STATUS_IN_PROGRESS)
 
-# Error codes after which a StartServiceSoftwareUpdate request may still have reached AWS.
-_AMBIGUOUS_START_ERRORS = ("InternalException", "ThrottlingException", "ServiceUnavailable")
+# A pending update this much later than a requested NOW, or this far from a requested
+# TIMESTAMP, counts as scheduled differently and is moved on adoption. Milliseconds.
+_NOW_TOLERANCE_MS = 3_600_000
+_TIMESTAMP_TOLERANCE_MS = 60_000
 
 
 class ServiceSoftwareUpdateProvider(ResourceProvider):
@@ -94,10 +118,10 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         self._default_region = region if isinstance(region, str) and region else None
         self._default_profile = profile if isinstance(profile, str) and profile else None
 
-    # -- check and diff: offline ---------------------------------------------------------
+    # -- check and diff ---------------------------------------------------------------
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate and normalize inputs without calling AWS."""
+        """Validate and normalize inputs; no mutating call, so preview stays read-only."""
         errors: list[InputError] = []
 
         domain_name = news.get("domain_name")
@@ -115,72 +139,111 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "or leave it unset to use aws:region",
                 )
             )
+        errors.extend(validate_options(news))
 
         now_ms = int(time.time() * 1000)
         schedule, schedule_errors = normalize_schedule(news, olds, now_ms)
         errors.extend(schedule_errors)
 
-        inputs = {"domain_name": domain_name, "region": region, **schedule}
+        inputs = _with_defaults({key: news.get(key) for key in INPUT_KEYS})
+        inputs.update(schedule)
+
+        schedule_changed = any(olds.get(key) != inputs.get(key) for key in SCHEDULE_KEYS)
+        if not errors and schedule_changed and not _has_unknown(inputs):
+            errors.extend(self._check_against_domain(inputs))
+
         failures = [CheckFailure(error.property, error.reason) for error in errors]
         return CheckResult(inputs, failures)
 
+    def _check_against_domain(self, inputs: dict[str, Any]) -> list[InputError]:
+        """Apply the rules that depend on the domain, with one DescribeDomain.
+
+        Only for TIMESTAMP and OFF_PEAK_WINDOW, the schedules those rules concern. When
+        the domain cannot be read (no credentials in a pull-request preview, say), the
+        check is left to create and update, which apply the same rules before any call
+        that changes something.
+        """
+        if inputs["schedule_at"] not in (SCHEDULE_TIMESTAMP, SCHEDULE_OFF_PEAK_WINDOW):
+            return []
+        try:
+            options = DomainUpdates(self._client(inputs), inputs["domain_name"]).describe()
+        except (aws.SoftwareUpdateError, BotoCoreError, ClientError) as exc:
+            logger.info("skipping the schedule check against the domain: %s", exc)
+            return []
+        return schedule_conflicts(options, inputs)
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Report input changes, and propose an update when refresh found a new release."""
-        changed = [key for key in INPUT_KEYS if olds.get(key) != news.get(key)]
+        # Defaults fill inputs that state written by an older release of this package
+        # lacks, so upgrading the package alone shows no change.
+        old_inputs = _with_defaults({key: olds.get(key) for key in INPUT_KEYS})
+        changed = [key for key in INPUT_KEYS if old_inputs[key] != news.get(key)]
         replaces = [key for key in REPLACE_KEYS if key in changed]
 
-        # A refresh that saw a newer release (UpdateAvailable and ELIGIBLE) makes `up`
-        # start it even though no input changed; this keeps the domain current.
-        new_release = bool(olds.get("update_available")) and (
-            olds.get("update_status") == STATUS_ELIGIBLE
-        )
+        # A new aws:region with no region input also means another domain.
+        old_region = olds.get("resolved_region")
+        new_region = news.get("region") or self._default_region
+        if old_region and new_region and old_region != new_region and "region" not in replaces:
+            replaces.append("region")
+
         return DiffResult(
-            changes=bool(changed) or new_release,
+            changes=bool(changed) or bool(replaces) or _new_release_found(olds),
             replaces=replaces,
             delete_before_replace=False,
         )
 
-    # -- create, read, update, delete: AWS calls ----------------------------------------
+    # -- create, read, update, delete -------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Start the domain's available update once, or adopt the one in flight."""
-        client = self._client(props)
-        domain_name = str(props["domain_name"])
-        options = self._describe(client, domain_name)
+        domain = DomainUpdates(self._client(props), str(props["domain_name"]))
+        options = domain.describe()
         status = options["update_status"]
+        scheduled_ms: int | None = None
 
-        if status in IN_FLIGHT_STATUSES:
+        if status == STATUS_PENDING:
+            options, scheduled_ms = self._adopt_pending(domain, props, options)
+        elif status == STATUS_IN_PROGRESS:
             _log_info(
-                f"{domain_name}: update to {options['new_version']} is already {status}; "
-                "adopting it without a new StartServiceSoftwareUpdate"
+                f"{domain.domain_name}: update to {options['new_version']} is already "
+                "IN_PROGRESS; adopting it without a new StartServiceSoftwareUpdate"
             )
         elif options["update_available"] and status == STATUS_ELIGIBLE:
-            options = self._start(client, domain_name, props)
+            options, scheduled_ms = self._start(domain, props, options)
         elif not options["update_available"]:
             options["description"] = (
-                f"No service software update available: {domain_name} runs "
+                f"No service software update available: {domain.domain_name} runs "
                 f"{options['current_version']}"
             )
         else:
             _log_info(
-                f"{domain_name}: update to {options['new_version']} is {status}; not starting it"
+                f"{domain.domain_name}: update to {options['new_version']} is {status}; "
+                "not starting it"
             )
 
-        outs = self._outputs(props, client, options)
-        return CreateResult(domain_name, outs)
+        options = self._maybe_wait(domain, props, options)
+        outs = self._outputs(props, domain, options, scheduled_ms)
+        return CreateResult(domain.domain_name, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Return the live ServiceSoftwareOptions; an empty id when the domain is gone."""
-        domain_name = str(props.get("domain_name") or id_)
-        client = self._client(props)
+        """Return the live ServiceSoftwareOptions; an empty id when the domain is gone.
+
+        While the update is PENDING_UPDATE, a ListScheduledActions call reads its
+        scheduled start time; other states cost one DescribeDomain.
+        """
+        domain = DomainUpdates(self._client(props), str(props.get("domain_name") or id_))
         try:
-            options = self._describe(client, domain_name)
+            options = domain.describe()
         except aws.SoftwareUpdateError as exc:
             if exc.code == "ResourceNotFoundException":
-                _log_info(f"{domain_name}: domain no longer exists; dropping it from state")
+                _log_info(f"{domain.domain_name}: domain no longer exists; dropping it from state")
                 return ReadResult("", {})
             raise
-        return ReadResult(id_, self._outputs(props, client, options))
+        scheduled_ms = None
+        if options["update_status"] == STATUS_PENDING:
+            action = domain.scheduled_update()
+            scheduled_ms = action.start_milliseconds if action else None
+        return ReadResult(id_, self._outputs(props, domain, options, scheduled_ms))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Reschedule, start, or only re-read, depending on what changed.
@@ -188,138 +251,259 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         With unchanged inputs (for example after a new release of this package) nothing is
         started or moved unless the refreshed state showed a newer release to apply.
         """
-        client = self._client(news)
-        domain_name = str(news["domain_name"])
-        schedule_changed = any(
-            olds.get(key) != news.get(key) for key in ("schedule_at", "desired_start_time")
-        )
-        refreshed_new_release = bool(olds.get("update_available")) and (
-            olds.get("update_status") == STATUS_ELIGIBLE
-        )
+        domain = DomainUpdates(self._client(news), str(news["domain_name"]))
+        schedule_changed = any(olds.get(key) != news.get(key) for key in SCHEDULE_KEYS)
+        triggers_changed = olds.get("triggers") != news.get("triggers")
 
-        options = self._describe(client, domain_name)
+        options = domain.describe()
         status = options["update_status"]
+        scheduled_ms: int | None = None
         if status == STATUS_PENDING and schedule_changed:
-            options = self._reschedule(client, domain_name, news)
+            options, scheduled_ms = self._reschedule(domain, news, options)
         elif (
             options["update_available"]
             and status == STATUS_ELIGIBLE
-            and (schedule_changed or refreshed_new_release)
+            and (schedule_changed or triggers_changed or _new_release_found(olds))
         ):
-            options = self._start(client, domain_name, news)
+            options, scheduled_ms = self._start(domain, news, options)
         elif schedule_changed and status == STATUS_IN_PROGRESS:
             _log_info(
-                f"{domain_name}: update is already IN_PROGRESS; the new schedule applies to "
-                "the next update"
+                f"{domain.domain_name}: update is already IN_PROGRESS; the new schedule "
+                "applies to the next update"
             )
-        return UpdateResult(self._outputs(news, client, options))
+        elif status == STATUS_PENDING:
+            scheduled_ms = _milliseconds_from_iso(olds.get("scheduled_start_time"))
+
+        options = self._maybe_wait(domain, news, options)
+        return UpdateResult(self._outputs(news, domain, options, scheduled_ms))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """Forget the resource; the domain and its software stay as they are."""
+        """Forget the resource; with cancel_on_delete, cancel a pending optional update."""
+        name = str(props.get("domain_name") or id_)
+        if not props.get("cancel_on_delete"):
+            _log_info(
+                f"{name}: removed from the stack; the domain and its service software "
+                "are left unchanged"
+            )
+            return
+
+        domain = DomainUpdates(self._client(props), name)
+        try:
+            options = domain.describe()
+        except aws.SoftwareUpdateError as exc:
+            if exc.code == "ResourceNotFoundException":
+                _log_info(f"{name}: domain no longer exists; nothing to cancel")
+                return
+            raise
+        reason = _cancel_refusal(options)
+        if reason:
+            _log_info(f"{name}: cancel_on_delete is set but {reason}; leaving the update as is")
+            return
+        domain.cancel()
+        _log_info(f"{name}: cancelled the pending update to {options['new_version']}")
+
+    # -- steps ------------------------------------------------------------------------
+
+    def _start(
+        self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None]:
+        _raise_conflicts(domain.domain_name, "StartServiceSoftwareUpdate", options, props)
+        started = domain.start(props["schedule_at"], props.get("desired_start_time"))
+        options = _merge(options, started)
         _log_info(
-            f"{props.get('domain_name') or id_}: removed from the stack; the domain and its "
-            "service software are left unchanged"
+            f"{domain.domain_name}: started update {options['current_version']} -> "
+            f"{options['new_version']} ({props['schedule_at']}); status {options['update_status']}"
         )
+        scheduled_ms = props.get("desired_start_time")
+        if props["schedule_at"] != SCHEDULE_TIMESTAMP:
+            scheduled_ms = None
+        return options, scheduled_ms
 
-    # -- helpers ---------------------------------------------------------------------------
+    def _adopt_pending(
+        self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None]:
+        """Take over an update someone else scheduled, moving it if the schedule differs."""
+        action = domain.scheduled_update()
+        scheduled_ms = action.start_milliseconds if action else None
+        if action is not None and _schedule_differs(props, scheduled_ms):
+            return self._reschedule(domain, props, options)
+        when = format_epoch_milliseconds(scheduled_ms) if scheduled_ms else "an unknown time"
+        _log_info(
+            f"{domain.domain_name}: update to {options['new_version']} is already scheduled "
+            f"for {when}; adopting it without a new StartServiceSoftwareUpdate"
+        )
+        return options, scheduled_ms
 
-    def _client(self, props: dict[str, Any]) -> OpenSearchServiceClient:
+    def _reschedule(
+        self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
+    ) -> tuple[dict[str, Any], int | None]:
+        _raise_conflicts(domain.domain_name, "UpdateScheduledAction", options, props)
+        action = domain.scheduled_update()
+        if action is None:
+            raise aws.SoftwareUpdateError(
+                "ListScheduledActions",
+                domain.domain_name,
+                "NoPendingAction",
+                "the domain reports PENDING_UPDATE but lists no SERVICE_SOFTWARE_UPDATE action",
+                "Run pulumi refresh, then pulumi up again",
+            )
+        desired = props.get("desired_start_time")
+        domain.reschedule(action, props["schedule_at"], desired)
+        _log_info(
+            f"{domain.domain_name}: moved pending update {action.action_id} to "
+            f"{props['schedule_at']}"
+            + (f" {format_epoch_milliseconds(desired)}" if desired else "")
+        )
+        refreshed = domain.describe()
+        scheduled_ms = desired if props["schedule_at"] == SCHEDULE_TIMESTAMP else None
+        return refreshed, scheduled_ms
+
+    def _maybe_wait(
+        self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not props.get("wait_for_completion") or options["update_status"] not in (
+            IN_FLIGHT_STATUSES
+        ):
+            return options
+        timeout = float(props.get("completion_timeout") or DEFAULT_COMPLETION_TIMEOUT_MINUTES)
+        final = wait_for_completion(
+            domain.describe, domain.domain_name, timeout, options, log=_log_info
+        )
+        return _merge(options, final)
+
+    def _client(self, props: dict[str, Any]) -> Any:
         # State written by an earlier `up` pins the region, so refresh and destroy, which do
         # not run the program, reach the same region even if aws:region changed since.
         region = props.get("region") or props.get("resolved_region") or self._default_region
-        return aws.opensearch_client(region, self._default_profile)
-
-    def _describe(self, client: OpenSearchServiceClient, domain_name: str) -> dict[str, Any]:
-        try:
-            response = client.describe_domain(DomainName=domain_name)
-        except (ClientError, BotoCoreError) as exc:
-            raise aws.translate_error(exc, "DescribeDomain", domain_name) from exc
-        return aws.software_options(dict(response["DomainStatus"]))
-
-    def _start(
-        self, client: OpenSearchServiceClient, domain_name: str, props: dict[str, Any]
-    ) -> dict[str, Any]:
-        params: dict[str, Any] = {"DomainName": domain_name, "ScheduleAt": props["schedule_at"]}
-        if props["schedule_at"] == SCHEDULE_TIMESTAMP:
-            params["DesiredStartTime"] = int(props["desired_start_time"])
-        try:
-            response = client.start_service_software_update(**params)
-        except (ClientError, BotoCoreError) as exc:
-            # The call is not idempotent: after an ambiguous failure the request may have
-            # been applied, so look before reporting an error that a retry would repeat.
-            if _is_ambiguous(exc):
-                options = self._describe(client, domain_name)
-                if options["update_status"] in IN_FLIGHT_STATUSES:
-                    _log_info(
-                        f"{domain_name}: StartServiceSoftwareUpdate failed ({exc}) but the "
-                        f"update is now {options['update_status']}; treating it as started"
-                    )
-                    return options
-            raise aws.translate_error(exc, "StartServiceSoftwareUpdate", domain_name) from exc
-
-        software = {"ServiceSoftwareOptions": response["ServiceSoftwareOptions"]}
-        options = aws.software_options(software)
-        _log_info(
-            f"{domain_name}: started update {options['current_version']} -> "
-            f"{options['new_version']} ({props['schedule_at']}); status {options['update_status']}"
-        )
-        return options
-
-    def _reschedule(
-        self,
-        client: OpenSearchServiceClient,
-        domain_name: str,
-        props: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Move the pending SERVICE_SOFTWARE_UPDATE action to the new schedule."""
-        action_id = self._pending_action_id(client, domain_name)
-        params: dict[str, Any] = {
-            "DomainName": domain_name,
-            "ActionID": action_id,
-            "ActionType": "SERVICE_SOFTWARE_UPDATE",
-            "ScheduleAt": props["schedule_at"],
-        }
-        if props["schedule_at"] == SCHEDULE_TIMESTAMP:
-            params["DesiredStartTime"] = int(props["desired_start_time"])
-        try:
-            client.update_scheduled_action(**params)
-        except (ClientError, BotoCoreError) as exc:
-            raise aws.translate_error(exc, "UpdateScheduledAction", domain_name) from exc
-        _log_info(f"{domain_name}: moved pending update {action_id} to {props['schedule_at']}")
-        return self._describe(client, domain_name)
-
-    def _pending_action_id(self, client: OpenSearchServiceClient, domain_name: str) -> str:
-        kwargs: dict[str, Any] = {"DomainName": domain_name}
-        while True:
-            try:
-                page = client.list_scheduled_actions(**kwargs)
-            except (ClientError, BotoCoreError) as exc:
-                raise aws.translate_error(exc, "ListScheduledActions", domain_name) from exc
-            for action in page.get("ScheduledActions", []):
-                if action.get("Type") == "SERVICE_SOFTWARE_UPDATE":
-                    return str(action["Id"])
-            token = page.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
-        raise aws.SoftwareUpdateError(
-            "ListScheduledActions",
-            domain_name,
-            "NoPendingAction",
-            "the domain reports PENDING_UPDATE but lists no SERVICE_SOFTWARE_UPDATE action",
-            "Run pulumi refresh, then pulumi up again",
-        )
+        profile = props.get("profile") or self._default_profile
+        return aws.opensearch_client(region, profile, props.get("role_arn"))
 
     def _outputs(
         self,
         props: dict[str, Any],
-        client: OpenSearchServiceClient,
+        domain: DomainUpdates,
         options: dict[str, Any],
+        scheduled_ms: int | None,
     ) -> dict[str, Any]:
         outs = {key: props.get(key) for key in INPUT_KEYS}
         outs.update(options)
-        outs["resolved_region"] = aws.client_region(client)
+        in_flight = options["update_status"] in IN_FLIGHT_STATUSES
+        outs["scheduled_start_time"] = (
+            format_epoch_milliseconds(scheduled_ms) if scheduled_ms and in_flight else None
+        )
+        outs["resolved_region"] = aws.client_region(domain.client)
         return outs
+
+
+def schedule_conflicts(options: dict[str, Any], inputs: dict[str, Any]) -> list[InputError]:
+    """Return the schedule rules that this domain's state breaks.
+
+    OFF_PEAK_WINDOW needs the domain's off-peak window enabled, or the update would wait
+    for a window that never comes. A required update (OptionalDeployment false) can be
+    scheduled only up to its AutomatedUpdateDate, after which AWS applies it itself.
+    """
+    errors: list[InputError] = []
+    name = inputs["domain_name"]
+    schedule_at = inputs["schedule_at"]
+    if schedule_at == SCHEDULE_OFF_PEAK_WINDOW and options.get("off_peak_window_enabled") is False:
+        errors.append(
+            InputError(
+                "schedule_at",
+                f"schedule_at OFF_PEAK_WINDOW needs the off-peak window of domain {name!r}, "
+                "which is disabled; enable it (OffPeakWindowOptions) or use NOW or TIMESTAMP",
+            )
+        )
+    deadline_ms = _milliseconds_from_iso(options.get("automated_update_date"))
+    desired = inputs.get("desired_start_time")
+    if (
+        schedule_at == SCHEDULE_TIMESTAMP
+        and desired is not None
+        and deadline_ms is not None
+        and not options.get("optional_deployment", True)
+        and desired > deadline_ms
+    ):
+        errors.append(
+            InputError(
+                "desired_start_time",
+                f"desired_start_time {format_epoch_milliseconds(desired)} is after "
+                f"{options['automated_update_date']}, when AWS applies the required update "
+                f"{options.get('new_version')} to {name!r} itself; pick an earlier time",
+            )
+        )
+    return errors
+
+
+def _raise_conflicts(
+    domain_name: str, operation: str, options: dict[str, Any], props: dict[str, Any]
+) -> None:
+    errors = schedule_conflicts(options, props)
+    if errors:
+        raise aws.SoftwareUpdateError(
+            operation,
+            domain_name,
+            "InvalidSchedule",
+            "; ".join(f"{error.property}: {error.reason}" for error in errors),
+            "Nothing was sent to AWS; fix the schedule and run pulumi up again",
+        )
+
+
+def _cancel_refusal(options: dict[str, Any]) -> str | None:
+    if options["update_status"] != STATUS_PENDING:
+        return f"the update status is {options['update_status']}, not PENDING_UPDATE"
+    if not options.get("optional_deployment", True):
+        return "the update is required, and AWS lets only optional updates be cancelled"
+    if not options.get("cancellable"):
+        return "AWS reports the update as not cancellable"
+    return None
+
+
+def _schedule_differs(props: dict[str, Any], scheduled_ms: int | None) -> bool:
+    if scheduled_ms is None:
+        return False
+    if props["schedule_at"] == SCHEDULE_NOW:
+        return scheduled_ms > time.time() * 1000 + _NOW_TOLERANCE_MS
+    if props["schedule_at"] == SCHEDULE_TIMESTAMP and props.get("desired_start_time"):
+        return abs(scheduled_ms - int(props["desired_start_time"])) > _TIMESTAMP_TOLERANCE_MS
+    # Whether a time falls in the domain's off-peak window is AWS's call.
+    return False
+
+
+def _with_defaults(inputs: dict[str, Any]) -> dict[str, Any]:
+    defaults = {
+        "wait_for_completion": False,
+        "cancel_on_delete": False,
+        "completion_timeout": DEFAULT_COMPLETION_TIMEOUT_MINUTES,
+    }
+    for key, value in defaults.items():
+        if inputs.get(key) is None:
+            inputs[key] = value
+    return inputs
+
+
+def _new_release_found(olds: dict[str, Any]) -> bool:
+    # A refresh that saw a newer release (UpdateAvailable and ELIGIBLE) makes `up` start
+    # it even though no input changed; this keeps the domain current.
+    return bool(olds.get("update_available")) and olds.get("update_status") == STATUS_ELIGIBLE
+
+
+def _merge(described: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
+    # Start and Cancel answer with ServiceSoftwareOptions only, so fields that come from
+    # elsewhere in DescribeDomain keep their described values.
+    merged = dict(described)
+    merged.update({key: value for key, value in newer.items() if value is not None})
+    for key in ("new_version", "automated_update_date"):
+        merged[key] = newer.get(key)
+    return merged
+
+
+def _milliseconds_from_iso(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    return int(dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def _has_unknown(inputs: dict[str, Any]) -> bool:
+    return any(is_unknown(value) for value in inputs.values())
 
 
 def _valid_region(value: Any) -> bool:
@@ -327,13 +511,6 @@ def _valid_region(value: Any) -> bool:
         return False
     parts = value.split("-")
     return len(parts) >= 3 and parts[-1].isdigit() and all(part.isalpha() for part in parts[:-1])
-
-
-def _is_ambiguous(exc: ClientError | BotoCoreError) -> bool:
-    if isinstance(exc, ClientError):
-        return aws.error_code(exc) in _AMBIGUOUS_START_ERRORS
-    # Read timeouts and dropped connections: the request may have been processed.
-    return True
 
 
 def _log_info(message: str) -> None:

@@ -47,6 +47,22 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
     """ISO-8601 UTC time after which AWS applies a required update itself; None if unset."""
     optional_deployment: pulumi.Output[bool]
     """False when the update is required and AWS will apply it by automated_update_date."""
+    wait_for_completion: pulumi.Output[bool]
+    """Whether create and update return only once the update is COMPLETED."""
+    completion_timeout: pulumi.Output[float]
+    """Minutes to wait for COMPLETED when wait_for_completion is set."""
+    cancel_on_delete: pulumi.Output[bool]
+    """Whether destroy and replace cancel a pending optional update."""
+    triggers: pulumi.Output[Any]
+    """Any value; a change applies the latest available update again."""
+    profile: pulumi.Output[str | None]
+    """Named AWS profile used for the calls, as given."""
+    role_arn: pulumi.Output[str | None]
+    """IAM role assumed for the calls, as given."""
+    off_peak_window_enabled: pulumi.Output[bool | None]
+    """Whether the domain's off-peak window is enabled; None if AWS did not say."""
+    scheduled_start_time: pulumi.Output[str | None]
+    """ISO-8601 UTC start of the pending update when known, else None."""
     resolved_region: pulumi.Output[str]
     """Region the provider called, kept so that refresh and destroy call the same one."""
 
@@ -58,6 +74,12 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
         schedule_at: pulumi.Input[str] | None = None,
         desired_start_time: pulumi.Input[int | str] | dt.datetime | None = None,
         region: pulumi.Input[str] | None = None,
+        wait_for_completion: pulumi.Input[bool] | None = None,
+        completion_timeout: pulumi.Input[float] | None = None,
+        cancel_on_delete: pulumi.Input[bool] | None = None,
+        triggers: pulumi.Input[Any] | None = None,
+        profile: pulumi.Input[str] | None = None,
+        role_arn: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the service software update of one domain.
@@ -73,6 +95,19 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
             sent as epoch milliseconds.
         :param region: AWS region of the domain. Defaults to the stack's aws:region, then
             to boto3's default chain (AWS_REGION, AWS_DEFAULT_REGION, the profile).
+        :param wait_for_completion: Return from create and update only once the update is
+            COMPLETED. Defaults to False.
+        :param completion_timeout: Minutes to wait when wait_for_completion is set, more
+            than 0 and at most 1440. Defaults to 120. On timeout the update keeps running
+            in AWS, and the next ``pulumi up`` adopts it.
+        :param cancel_on_delete: On destroy or replace, cancel the update if it is still
+            PENDING_UPDATE and cancellable (optional updates only). Defaults to False.
+        :param triggers: Any JSON-serializable value; a change applies the latest available
+            update again, like the triggers of pulumi-command.
+        :param profile: Named profile from the AWS config files. Defaults to aws:profile,
+            then to boto3's default chain.
+        :param role_arn: IAM role to assume through STS for the calls, with the profile's
+            or the default credentials. Credentials never enter the stack's state.
         :param opts: Resource options.
         """
         if isinstance(desired_start_time, dt.datetime):
@@ -85,6 +120,12 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
             "region": region,
             "schedule_at": schedule_at,
             "desired_start_time": desired_start_time,
+            "wait_for_completion": wait_for_completion,
+            "completion_timeout": completion_timeout,
+            "cancel_on_delete": cancel_on_delete,
+            "triggers": triggers,
+            "profile": profile,
+            "role_arn": role_arn,
         }
         props.update(dict.fromkeys(OUTPUT_KEYS))
         super().__init__(_PROVIDER, resource_name, props, opts)

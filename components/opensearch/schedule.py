@@ -121,6 +121,13 @@ def _datetime_to_milliseconds(value: dt.datetime, shown: str) -> int:
     return int(value.timestamp() * 1000)
 
 
+def normalize_epoch_milliseconds(value: float) -> int:
+    """Return an epoch time in milliseconds, reading values below 10**12 as epoch seconds."""
+    if value < _MIN_EPOCH_MILLISECONDS:
+        return int(value * 1000)
+    return int(value)
+
+
 def format_epoch_milliseconds(value: int) -> str:
     """Format epoch milliseconds as an ISO-8601 UTC string such as 2026-12-05T22:00:00Z."""
     moment = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
@@ -200,3 +207,73 @@ def normalize_schedule(
         )
 
     return {"schedule_at": schedule_at, "desired_start_time": desired_ms}, errors
+
+
+# Minutes. AWS does not publish how long an update runs; two hours covers the updates of
+# typical domains, and a timeout leaves the update running (the next `up` adopts it).
+DEFAULT_COMPLETION_TIMEOUT_MINUTES = 120.0
+MAX_COMPLETION_TIMEOUT_MINUTES = 24 * 60.0
+
+ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+PROFILE_PATTERN = re.compile(r"[\w+=,.@:/-]{1,128}")
+
+
+def validate_options(news: dict[str, Any]) -> list[InputError]:
+    """Check the optional inputs other than the schedule: flags, timeout, profile, role."""
+    errors: list[InputError] = []
+    for flag in ("wait_for_completion", "cancel_on_delete"):
+        value = news.get(flag)
+        if value is not None and not is_unknown(value) and not isinstance(value, bool):
+            errors.append(
+                InputError(
+                    flag, f"{flag} must be true or false, got {type(value).__name__} {value!r}"
+                )
+            )
+
+    timeout = news.get("completion_timeout")
+    if timeout is not None and not is_unknown(timeout):
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+            errors.append(
+                InputError(
+                    "completion_timeout",
+                    f"completion_timeout must be a number of minutes, got "
+                    f"{type(timeout).__name__} {timeout!r}",
+                )
+            )
+        elif not 0 < timeout <= MAX_COMPLETION_TIMEOUT_MINUTES:
+            errors.append(
+                InputError(
+                    "completion_timeout",
+                    f"completion_timeout {timeout!r} minutes is out of range; use more than 0 "
+                    f"and at most {MAX_COMPLETION_TIMEOUT_MINUTES:g} (24 hours)",
+                )
+            )
+
+    profile = news.get("profile")
+    if (
+        profile is not None
+        and not is_unknown(profile)
+        and (not isinstance(profile, str) or not PROFILE_PATTERN.fullmatch(profile))
+    ):
+        errors.append(
+            InputError(
+                "profile",
+                f"profile {profile!r} is not a profile name from the AWS config file; "
+                "leave it unset to use aws:profile or the default credential chain",
+            )
+        )
+
+    role_arn = news.get("role_arn")
+    if (
+        role_arn is not None
+        and not is_unknown(role_arn)
+        and (not isinstance(role_arn, str) or not ROLE_ARN_PATTERN.fullmatch(role_arn))
+    ):
+        errors.append(
+            InputError(
+                "role_arn",
+                f"role_arn {role_arn!r} is not an IAM role ARN; write it like "
+                "'arn:aws:iam::123456789012:role/opensearch-updates'",
+            )
+        )
+    return errors
