@@ -7,9 +7,12 @@ Stack config (Pulumi.<stack>.yaml)::
       opensearch-updates:scheduleAt: OFF_PEAK_WINDOW   # default for every domain
       opensearch-updates:domains:
         - logs-dev                                     # a name takes the defaults
-        - name: search-prod                            # or an object with its own schedule
+        - name: search-prod                            # or an object with its own settings
           scheduleAt: TIMESTAMP
           desiredStartTime: "2026-12-06T02:00:00Z"
+          waitForCompletion: true
+
+Every key of _SETTINGS may be set as a default (opensearch-updates:<key>) or per domain.
 
 The stack exports ``updates``, a map from domain name to its versions and status, and
 ``summary``, one readable line per domain.
@@ -21,24 +24,35 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.config import ConfigTypeError
 
 from components.opensearch import ServiceSoftwareUpdate
 
-_DOMAIN_KEYS = {"name", "scheduleAt", "desiredStartTime", "region"}
+# Stack config keys that set a default for every domain and may be overridden per domain,
+# mapped to the ServiceSoftwareUpdate argument each sets.
+_SETTINGS = {
+    "scheduleAt": "schedule_at",
+    "desiredStartTime": "desired_start_time",
+    "region": "region",
+    "waitForCompletion": "wait_for_completion",
+    "completionTimeout": "completion_timeout",
+    "cancelOnDelete": "cancel_on_delete",
+    "triggers": "triggers",
+    "profile": "profile",
+    "roleArn": "role_arn",
+}
 
 
 @dataclass(frozen=True)
 class Target:
-    """One domain to update, with its schedule after defaults are applied."""
+    """One domain to update, with its settings after defaults are applied."""
 
     domain_name: str
-    schedule_at: str | None
-    desired_start_time: str | int | None
-    region: str | None
+    settings: dict[str, Any]
 
 
 def load_targets(config: pulumi.Config) -> list[Target]:
-    """Read the domains and their schedules from stack config.
+    """Read the domains and their settings from stack config.
 
     Raises ValueError naming the config key, the value and the fix; shapes only, because
     the resource's own check validates names and times during preview.
@@ -51,13 +65,12 @@ def load_targets(config: pulumi.Config) -> list[Target]:
             f"{entries!r}; for example: pulumi config set --path 'domains[0]' logs-dev"
         )
 
-    default_schedule = config.get("scheduleAt")
-    default_start = config.get("desiredStartTime")
+    defaults = {name: _read_default(config, name) for name in _SETTINGS}
     targets: list[Target] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         where = f"{key}[{index}]"
-        target = _parse_entry(entry, where, default_schedule, default_start)
+        target = _parse_entry(entry, where, defaults)
         if target.domain_name in seen:
             raise ValueError(
                 f"config {where} repeats domain {target.domain_name!r}; list each domain once"
@@ -67,28 +80,41 @@ def load_targets(config: pulumi.Config) -> list[Target]:
     return targets
 
 
-def _parse_entry(
-    entry: Any, where: str, default_schedule: str | None, default_start: str | None
-) -> Target:
+def _read_default(config: pulumi.Config, name: str) -> Any:
+    # Structured values (triggers, booleans and numbers written with --path) come back
+    # parsed from get_object; plain strings come back as they are.
+    try:
+        return config.get_object(name)
+    except ConfigTypeError:
+        return config.get(name)
+
+
+def _parse_entry(entry: Any, where: str, defaults: dict[str, Any]) -> Target:
     if isinstance(entry, str):
-        return Target(entry, default_schedule, default_start, None)
+        return Target(entry, _arguments(defaults))
     if not isinstance(entry, dict):
         raise ValueError(
             f"config {where} must be a domain name or an object with a 'name', got {entry!r}"
         )
-    unknown = sorted(set(entry) - _DOMAIN_KEYS)
+    unknown = sorted(set(entry) - set(_SETTINGS) - {"name"})
     if unknown:
         raise ValueError(
-            f"config {where} has unknown keys {unknown}; allowed keys are {sorted(_DOMAIN_KEYS)}"
+            f"config {where} has unknown keys {unknown}; allowed keys are "
+            f"{sorted({'name', *_SETTINGS})}"
         )
     name = entry.get("name")
     if not isinstance(name, str):
         raise ValueError(f"config {where}.name is missing or not a string: {name!r}")
-    schedule = entry.get("scheduleAt", default_schedule)
+    values = {**defaults, **{k: v for k, v in entry.items() if k != "name"}}
     # An entry's own scheduleAt without a desiredStartTime must not inherit the default
     # start, which may belong to another schedule.
-    start = entry.get("desiredStartTime", None if "scheduleAt" in entry else default_start)
-    return Target(name, schedule, start, entry.get("region"))
+    if "scheduleAt" in entry and "desiredStartTime" not in entry:
+        values["desiredStartTime"] = None
+    return Target(name, _arguments(values))
+
+
+def _arguments(values: dict[str, Any]) -> dict[str, Any]:
+    return {_SETTINGS[key]: value for key, value in values.items() if value is not None}
 
 
 def main() -> None:
@@ -99,11 +125,7 @@ def main() -> None:
     summary: list[pulumi.Output[str]] = []
     for target in targets:
         update = ServiceSoftwareUpdate(
-            target.domain_name,
-            domain_name=target.domain_name,
-            schedule_at=target.schedule_at,
-            desired_start_time=target.desired_start_time,
-            region=target.region,
+            target.domain_name, domain_name=target.domain_name, **target.settings
         )
         updates[target.domain_name] = pulumi.Output.all(
             current_version=update.current_version,
@@ -111,6 +133,7 @@ def main() -> None:
             update_status=update.update_status,
             update_available=update.update_available,
             automated_update_date=update.automated_update_date,
+            scheduled_start_time=update.scheduled_start_time,
             description=update.description,
         )
         summary.append(

@@ -9,20 +9,12 @@ emulator's request log, the stack outputs and the exported state.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devtools.engine import (
-    PulumiCommandError,
-    PulumiWorkspace,
-    copy_project,
-    emulator_environment,
-    ensure_engine,
-)
-from emulator import MUTATING_OPERATIONS, EmulatorClient, EmulatorServer
+from devtools.engine import PulumiCommandError, PulumiWorkspace
+from emulator import MUTATING_OPERATIONS, EmulatorClient
 
 pytestmark = pytest.mark.engine
 
@@ -30,35 +22,6 @@ REGION = "us-east-1"
 OLD = "R20250403-P5"
 NEW = "R20251106-P2"
 UPDATE_TYPE = "pulumi-python:dynamic/opensearch:ServiceSoftwareUpdate"
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorClient]:
-    ensure_engine()
-    with EmulatorServer(port=0, speed=0.0) as server:
-        yield EmulatorClient(server.url)
-
-
-@pytest.fixture
-def client(emulator: EmulatorClient) -> EmulatorClient:
-    emulator.reset()
-    return emulator
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, client: EmulatorClient) -> Iterator[PulumiWorkspace]:
-    project_dir = copy_project(tmp_path / "project")
-    workspace = PulumiWorkspace(
-        project_dir=project_dir,
-        state_dir=tmp_path / "state",
-        stack="test",
-        extra_env=emulator_environment(client.url, REGION),
-    )
-    workspace.init_stack({"aws:region": REGION})
-    try:
-        yield workspace
-    finally:
-        workspace.remove_stack()
 
 
 def seed_fleet(client: EmulatorClient) -> None:

@@ -405,7 +405,10 @@ def test_check_rejects_without_calls(provider: ServiceSoftwareUpdateProvider) ->
     assert fields == ["domain_name", "region", "schedule_at"]
 
 
-def test_check_normalizes_inputs(provider: ServiceSoftwareUpdateProvider) -> None:
+def test_check_normalizes_inputs(stubbed: Stubber, provider: ServiceSoftwareUpdateProvider) -> None:
+    # A new TIMESTAMP schedule is checked against the domain with one DescribeDomain.
+    expect_describe(stubbed, software())
+
     result = provider.check({}, props(schedule_at=None, desired_start_time="2100-01-01T00:00:00Z"))
 
     assert result.failures == []

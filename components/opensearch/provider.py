@@ -23,9 +23,11 @@ Contract per operation:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pulumi
 from botocore.exceptions import BotoCoreError, ClientError
@@ -98,6 +100,28 @@ STATUS_ELIGIBLE = "ELIGIBLE"
 # TIMESTAMP, counts as scheduled differently and is moved on adoption. Milliseconds.
 _NOW_TOLERANCE_MS = 3_600_000
 _TIMESTAMP_TOLERANCE_MS = 60_000
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _short_traceback(method: _Method) -> _Method:
+    """Re-raise a SoftwareUpdateError without the frames and causes behind it.
+
+    Pulumi's dynamic-provider host shows the whole formatted traceback of any error. The
+    message of a SoftwareUpdateError already names the operation, the AWS error code and
+    the next step, so the botocore frames below it would only bury that line.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except aws.SoftwareUpdateError as error:
+            logger.debug("%s failed", method.__name__, exc_info=True)
+            raise error.with_traceback(None) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class ServiceSoftwareUpdateProvider(ResourceProvider):
@@ -194,6 +218,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
 
     # -- create, read, update, delete -------------------------------------------------
 
+    @_short_traceback
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Start the domain's available update once, or adopt the one in flight."""
         domain = DomainUpdates(self._client(props), str(props["domain_name"]))
@@ -225,6 +250,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         outs = self._outputs(props, domain, options, scheduled_ms)
         return CreateResult(domain.domain_name, outs)
 
+    @_short_traceback
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Return the live ServiceSoftwareOptions; an empty id when the domain is gone.
 
@@ -245,6 +271,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
             scheduled_ms = action.start_milliseconds if action else None
         return ReadResult(id_, self._outputs(props, domain, options, scheduled_ms))
 
+    @_short_traceback
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Reschedule, start, or only re-read, depending on what changed.
 
@@ -277,6 +304,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         options = self._maybe_wait(domain, news, options)
         return UpdateResult(self._outputs(news, domain, options, scheduled_ms))
 
+    @_short_traceback
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource; with cancel_on_delete, cancel a pending optional update."""
         name = str(props.get("domain_name") or id_)

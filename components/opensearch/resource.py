@@ -110,6 +110,15 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
             or the default credentials. Credentials never enter the stack's state.
         :param opts: Resource options.
         """
+        if opts is not None and opts.import_ is not None:
+            # The dynamic-provider host cannot import: it needs the pickled provider, which
+            # only a declared resource carries (pulumi/pulumi#16175). Declaring is enough.
+            raise ValueError(
+                f"ServiceSoftwareUpdate {resource_name!r}: import_={opts.import_!r} is not "
+                "supported; remove import_ and declare the resource as usual, and pulumi up "
+                "adopts an update that is already pending or in progress without starting "
+                "another"
+            )
         if isinstance(desired_start_time, dt.datetime):
             # A datetime cannot cross to the provider process; a naive one is rejected here
             # with the same message the provider's check gives for strings without offset.

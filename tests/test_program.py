@@ -1,0 +1,132 @@
+"""The example program's config handling, under Pulumi's mocks (no engine, no AWS)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import config as runtime_config
+
+from components.opensearch import ServiceSoftwareUpdate
+
+PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
+PROJECT = "opensearch-updates"
+UPDATE_TYPE = "pulumi-python:dynamic/opensearch:ServiceSoftwareUpdate"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Record each registered resource and echo its inputs back as outputs."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, _args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+@pytest.fixture
+def program() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("example_program", PROGRAM)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Dataclasses resolve their annotations through sys.modules.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def mocks() -> Iterator[RecordingMocks]:
+    recording = RecordingMocks()
+    runtime_config.set_all_config({})
+    pulumi.runtime.set_mocks(recording, project=PROJECT, stack="test", preview=False)
+    yield recording
+    runtime_config.set_all_config({})
+
+
+def set_config(**values: Any) -> None:
+    for key, value in values.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        runtime_config.set_config(f"{PROJECT}:{key}", text)
+
+
+def run_program(program: ModuleType) -> None:
+    def declare() -> None:
+        program.main()
+
+    # pulumi.runtime.test (untyped in the SDK) waits for every registration to finish.
+    pulumi.runtime.test(declare)()  # type: ignore[no-untyped-call]
+
+
+def update_inputs(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
+    return {args.name: dict(args.inputs) for args in mocks.resources if args.typ == UPDATE_TYPE}
+
+
+def test_one_update_per_domain_with_defaults(program: ModuleType, mocks: RecordingMocks) -> None:
+    set_config(
+        domains=["logs-dev", {"name": "search-prod", "scheduleAt": "OFF_PEAK_WINDOW"}],
+        scheduleAt="TIMESTAMP",
+        desiredStartTime="2100-01-01T00:00:00Z",
+        waitForCompletion=True,
+    )
+
+    run_program(program)
+
+    inputs = update_inputs(mocks)
+    assert sorted(inputs) == ["logs-dev", "search-prod"]
+    assert inputs["logs-dev"]["schedule_at"] == "TIMESTAMP"
+    assert inputs["logs-dev"]["desired_start_time"] == "2100-01-01T00:00:00Z"
+    assert inputs["logs-dev"]["wait_for_completion"] is True
+    # Its own scheduleAt does not inherit the default start time of another schedule.
+    assert inputs["search-prod"]["schedule_at"] == "OFF_PEAK_WINDOW"
+    assert inputs["search-prod"].get("desired_start_time") is None
+    assert inputs["search-prod"]["wait_for_completion"] is True
+
+
+@pytest.mark.parametrize(
+    ("domains", "fragment"),
+    [
+        ([], "must be a non-empty list"),
+        ({"name": "x"}, "must be a non-empty list"),
+        ([42], "must be a domain name or an object"),
+        ([{"scheduleAt": "NOW"}], "domains[0].name is missing"),
+        ([{"name": "logs-dev", "when": "NOW"}], "unknown keys ['when']"),
+        (["logs-dev", "logs-dev"], "repeats domain 'logs-dev'"),
+    ],
+)
+@pytest.mark.usefixtures("mocks")
+def test_bad_domains_config(program: ModuleType, domains: object, fragment: str) -> None:
+    set_config(domains=domains)
+
+    with pytest.raises(ValueError, match="opensearch-updates:domains") as caught:
+        program.load_targets(pulumi.Config())
+
+    assert fragment in str(caught.value)
+
+
+@pytest.mark.usefixtures("mocks")
+def test_missing_domains_config_names_the_key(program: ModuleType) -> None:
+    with pytest.raises(pulumi.ConfigMissingError, match="opensearch-updates:domains"):
+        program.load_targets(pulumi.Config())
+
+
+def test_import_option_rejected(mocks: RecordingMocks) -> None:
+    with pytest.raises(ValueError, match="remove import_ and declare the resource"):
+        ServiceSoftwareUpdate(
+            "logs-dev",
+            domain_name="logs-dev",
+            opts=pulumi.ResourceOptions(import_="logs-dev"),
+        )
+    assert mocks.resources == []
