@@ -27,6 +27,7 @@ import pulumi
 from pulumi.config import ConfigTypeError
 
 from components.opensearch import ServiceSoftwareUpdate
+from components.opensearch.schedule import InvalidInputError
 
 # Stack config keys that set a default for every domain and may be overridden per domain,
 # mapped to the ServiceSoftwareUpdate argument each sets.
@@ -51,18 +52,25 @@ class Target:
     settings: dict[str, Any]
 
 
+_DOMAINS_EXAMPLE = (
+    "for example: pulumi config set --path 'domains[0]' logs-dev, or "
+    "pulumi config set domains logs-dev,search-prod"
+)
+
+
 def load_targets(config: pulumi.Config) -> list[Target]:
     """Read the domains and their settings from stack config.
 
-    Raises ValueError naming the config key, the value and the fix; shapes only, because
-    the resource's own check validates names and times during preview.
+    Raises InvalidInputError (shown without a traceback) naming the config key, the value
+    and the fix. Only shapes are checked here; the resource's own check validates names
+    and times during preview.
     """
     key = f"{config.name}:domains"
-    entries = config.require_object("domains")
+    entries = _read_domains(config, key)
     if not isinstance(entries, list) or not entries:
-        raise ValueError(
+        raise InvalidInputError(
             f"config {key} must be a non-empty list of domain names or objects, got "
-            f"{entries!r}; for example: pulumi config set --path 'domains[0]' logs-dev"
+            f"{entries!r}; {_DOMAINS_EXAMPLE}"
         )
 
     defaults = {name: _read_default(config, name) for name in _SETTINGS}
@@ -72,12 +80,23 @@ def load_targets(config: pulumi.Config) -> list[Target]:
         where = f"{key}[{index}]"
         target = _parse_entry(entry, where, defaults)
         if target.domain_name in seen:
-            raise ValueError(
+            raise InvalidInputError(
                 f"config {where} repeats domain {target.domain_name!r}; list each domain once"
             )
         seen.add(target.domain_name)
         targets.append(target)
     return targets
+
+
+def _read_domains(config: pulumi.Config, key: str) -> Any:
+    raw = config.get("domains")
+    if raw is None:
+        raise InvalidInputError(f"config {key} is missing; {_DOMAINS_EXAMPLE}")
+    try:
+        return config.get_object("domains")
+    except ConfigTypeError:
+        # A plain string, as `pulumi config set domains a,b` stores it: a comma-separated list.
+        return [name.strip() for name in raw.split(",") if name.strip()]
 
 
 def _read_default(config: pulumi.Config, name: str) -> Any:
@@ -90,21 +109,24 @@ def _read_default(config: pulumi.Config, name: str) -> Any:
 
 
 def _parse_entry(entry: Any, where: str, defaults: dict[str, Any]) -> Target:
-    if isinstance(entry, str):
+    if isinstance(entry, str) and entry:
         return Target(entry, _arguments(defaults))
     if not isinstance(entry, dict):
-        raise ValueError(
+        raise InvalidInputError(
             f"config {where} must be a domain name or an object with a 'name', got {entry!r}"
         )
     unknown = sorted(set(entry) - set(_SETTINGS) - {"name"})
     if unknown:
-        raise ValueError(
+        raise InvalidInputError(
             f"config {where} has unknown keys {unknown}; allowed keys are "
             f"{sorted({'name', *_SETTINGS})}"
         )
     name = entry.get("name")
-    if not isinstance(name, str):
-        raise ValueError(f"config {where}.name is missing or not a string: {name!r}")
+    if not isinstance(name, str) or not name:
+        raise InvalidInputError(
+            f"config {where}.name must be the domain's name, got {name!r}; add "
+            f"name: <domain> to the entry"
+        )
     values = {**defaults, **{k: v for k, v in entry.items() if k != "name"}}
     # An entry's own scheduleAt without a desiredStartTime must not inherit the default
     # start, which may belong to another schedule.

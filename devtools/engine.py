@@ -192,7 +192,16 @@ class PulumiWorkspace:
 
     def remove_stack(self) -> None:
         """Remove the stack and its history, even with resources left, keeping its config."""
-        self.run("stack", "rm", "--yes", "--force", "--preserve-config", self.stack, check=False)
+        self.run(
+            "stack",
+            "rm",
+            "--yes",
+            "--force",
+            "--preserve-config",
+            self.stack,
+            check=False,
+            capture=True,
+        )
 
 
 def copy_project(destination: Path) -> Path:

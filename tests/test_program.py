@@ -15,6 +15,7 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 from components.opensearch import ServiceSoftwareUpdate
+from components.opensearch.schedule import InvalidInputError
 
 PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
 PROJECT = "opensearch-updates"
@@ -101,7 +102,8 @@ def test_one_update_per_domain_with_defaults(program: ModuleType, mocks: Recordi
         ([], "must be a non-empty list"),
         ({"name": "x"}, "must be a non-empty list"),
         ([42], "must be a domain name or an object"),
-        ([{"scheduleAt": "NOW"}], "domains[0].name is missing"),
+        ([{"scheduleAt": "NOW"}], "domains[0].name must be the domain's name"),
+        ([""], "must be a domain name or an object"),
         ([{"name": "logs-dev", "when": "NOW"}], "unknown keys ['when']"),
         (["logs-dev", "logs-dev"], "repeats domain 'logs-dev'"),
     ],
@@ -110,7 +112,7 @@ def test_one_update_per_domain_with_defaults(program: ModuleType, mocks: Recordi
 def test_bad_domains_config(program: ModuleType, domains: object, fragment: str) -> None:
     set_config(domains=domains)
 
-    with pytest.raises(ValueError, match="opensearch-updates:domains") as caught:
+    with pytest.raises(InvalidInputError, match="opensearch-updates:domains") as caught:
         program.load_targets(pulumi.Config())
 
     assert fragment in str(caught.value)
@@ -118,12 +120,23 @@ def test_bad_domains_config(program: ModuleType, domains: object, fragment: str)
 
 @pytest.mark.usefixtures("mocks")
 def test_missing_domains_config_names_the_key(program: ModuleType) -> None:
-    with pytest.raises(pulumi.ConfigMissingError, match="opensearch-updates:domains"):
+    with pytest.raises(InvalidInputError, match="opensearch-updates:domains is missing") as caught:
         program.load_targets(pulumi.Config())
+
+    assert "pulumi config set --path 'domains[0]' logs-dev" in str(caught.value)
+
+
+@pytest.mark.usefixtures("mocks")
+def test_comma_separated_domains_accepted(program: ModuleType) -> None:
+    set_config(domains="logs-dev, search-prod")
+
+    targets = program.load_targets(pulumi.Config())
+
+    assert [target.domain_name for target in targets] == ["logs-dev", "search-prod"]
 
 
 def test_import_option_rejected(mocks: RecordingMocks) -> None:
-    with pytest.raises(ValueError, match="remove import_ and declare the resource"):
+    with pytest.raises(InvalidInputError, match="remove import_ and declare the resource"):
         ServiceSoftwareUpdate(
             "logs-dev",
             domain_name="logs-dev",

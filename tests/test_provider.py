@@ -14,6 +14,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.opensearch import aws
+from components.opensearch import domain as domain_module
 from components.opensearch.provider import ServiceSoftwareUpdateProvider
 from components.opensearch.resource import _PROVIDER
 from components.opensearch.schedule import format_epoch_milliseconds
@@ -65,7 +66,7 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
         aws_access_key_id="AKIAEXAMPLE",
         aws_secret_access_key="not-a-secret",
     )
-    monkeypatch.setattr(aws, "opensearch_client", lambda *_args: client)
+    monkeypatch.setattr(aws, "opensearch_client", lambda *_args, **_kwargs: client)
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
@@ -256,6 +257,7 @@ def test_start_validation_error_names_domain_and_code(
         service_message="The off-peak window is not enabled",
         http_status_code=400,
     )
+    expect_describe(stubbed, software())
 
     with pytest.raises(aws.SoftwareUpdateError) as caught:
         provider.create(props(schedule_at="OFF_PEAK_WINDOW"))
@@ -450,7 +452,7 @@ def test_configure_region_used_for_calls(
 ) -> None:
     requested: list[str | None] = []
 
-    def record(region: str | None, *_rest: object) -> object:
+    def record(region: str | None, *_rest: object, **_options: object) -> object:
         requested.append(region)
         raise RuntimeError("stop after the client is chosen")
 
@@ -685,3 +687,94 @@ def test_check_rejects_bad_options(
 
     assert [failure.property for failure in result.failures] == [field]
     assert fragment in result.failures[0].reason
+
+
+def test_start_retried_only_after_domain_shows_not_applied(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(domain_module, "_START_BACKOFF_SECONDS", 0.0)
+    expect_describe(stubbed, software())
+    stubbed.add_client_error(
+        "start_service_software_update",
+        service_error_code="ThrottlingException",
+        http_status_code=400,
+    )
+    expect_describe(stubbed, software())
+    stubbed.add_response(
+        "start_service_software_update",
+        {"ServiceSoftwareOptions": software(status="PENDING_UPDATE", available=False)},
+        {"DomainName": DOMAIN, "ScheduleAt": "NOW"},
+    )
+
+    result = provider.create(props())
+
+    assert result.outs is not None
+    assert result.outs["update_status"] == "PENDING_UPDATE"
+
+
+def test_start_conflict_with_concurrent_start_adopts(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    """Another stack or a person started the update between our describe and our start."""
+    expect_describe(stubbed, software())
+    stubbed.add_client_error(
+        "start_service_software_update",
+        service_error_code="BaseException",
+        service_message="An update is already scheduled",
+        http_status_code=400,
+    )
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+
+    result = provider.create(props())
+
+    assert result.outs is not None
+    assert result.outs["update_status"] == "PENDING_UPDATE"
+
+
+def test_start_gives_up_after_max_attempts(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(domain_module, "_START_BACKOFF_SECONDS", 0.0)
+    expect_describe(stubbed, software())
+    for _ in range(aws.MAX_ATTEMPTS):
+        stubbed.add_client_error(
+            "start_service_software_update",
+            service_error_code="InternalException",
+            http_status_code=500,
+        )
+        expect_describe(stubbed, software())
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        provider.create(props())
+
+    assert caught.value.code == "InternalException"
+
+
+def test_update_with_passed_timestamp_sends_nothing(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    """A TIMESTAMP kept from an earlier update cannot schedule the next release."""
+    past = 1_700_000_000_000
+    olds = {
+        **props(schedule_at="TIMESTAMP", desired_start_time=past),
+        "update_status": "ELIGIBLE",
+        "update_available": True,
+    }
+    expect_describe(stubbed, software())
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        provider.update(DOMAIN, olds, props(schedule_at="TIMESTAMP", desired_start_time=past))
+
+    assert caught.value.code == "InvalidSchedule"
+    assert "2023-11-14T22:13:20Z has passed" in str(caught.value)
+    assert "Nothing was sent to AWS" in str(caught.value)
+
+
+@pytest.mark.usefixtures("stubbed")
+def test_check_rejects_bad_stack_region(provider: ServiceSoftwareUpdateProvider) -> None:
+    provider.configure(ConfigureRequest(Config({"aws:region": "mars"}, "project")))
+
+    result = provider.check({}, props())
+
+    assert [failure.property for failure in result.failures] == ["region"]
+    assert "aws:region 'mars'" in result.failures[0].reason

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from botocore.session import get_session
 
 from .schedule import format_epoch_milliseconds, normalize_epoch_milliseconds
@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from mypy_boto3_opensearch import OpenSearchServiceClient
 
 # Seconds. StartServiceSoftwareUpdate only records a schedule, so a healthy call answers
-# well within these; a hung connection must not hold `pulumi up` for botocore's 60 s default.
+# well within these. An endpoint that never answers holds one call for at most
+# MAX_ATTEMPTS * (CONNECT + READ) = 75 s, plus botocore's backoff between attempts.
 CONNECT_TIMEOUT_SECONDS = 5
-READ_TIMEOUT_SECONDS = 20
+READ_TIMEOUT_SECONDS = 10
 
 # Total attempts per call, first one included, in botocore's "standard" retry mode, which
 # retries throttling errors, 5xx answers and connection errors with jittered backoff.
@@ -40,10 +41,17 @@ _CLIENT_CONFIG = Config(
     user_agent_extra="pulumi-opensearch-software-update",
 )
 
+# For calls that are not idempotent (StartServiceSoftwareUpdate): botocore must not resend
+# one whose answer was lost, because the first may have been applied. The caller checks the
+# domain between attempts instead (domain.DomainUpdates.start).
+_SINGLE_ATTEMPT_CONFIG = _CLIENT_CONFIG.merge(
+    Config(retries={"mode": "standard", "max_attempts": 1})
+)
+
 # Name of the STS session when role_arn is set; CloudTrail shows it for every call made.
 ROLE_SESSION_NAME = "pulumi-opensearch-software-update"
 
-_clients: dict[tuple[str | None, str | None, str | None], OpenSearchServiceClient] = {}
+_clients: dict[tuple[str | None, str | None, str | None, bool], OpenSearchServiceClient] = {}
 _clients_lock = threading.Lock()
 
 
@@ -101,24 +109,40 @@ _DEFAULT_NEXT_STEP = (
 
 
 def opensearch_client(
-    region: str | None, profile: str | None = None, role_arn: str | None = None
+    region: str | None,
+    profile: str | None = None,
+    role_arn: str | None = None,
+    *,
+    single_attempt: bool = False,
 ) -> OpenSearchServiceClient:
     """Return the process-wide OpenSearch client for this region, profile and role.
 
     A None region lets boto3 resolve it (AWS_REGION, AWS_DEFAULT_REGION, the profile).
     With role_arn, the profile's credentials assume that role through STS, and boto3
-    refreshes the role's temporary credentials before they expire. Clients are shared
+    refreshes the role's temporary credentials before they expire. ``single_attempt``
+    turns botocore's retries off, for calls that are not idempotent. Clients are shared
     because creating one costs tens of milliseconds and the engine calls the provider
-    once per resource.
+    once per resource. Raises SoftwareUpdateError for an unknown profile.
     """
-    key = (region, profile, role_arn)
+    key = (region, profile, role_arn, single_attempt)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
+            try:
+                session = boto3.session.Session(profile_name=profile, region_name=region)
+            except ProfileNotFound as exc:
+                raise SoftwareUpdateError(
+                    "CreateClient",
+                    "(all domains)",
+                    "ProfileNotFound",
+                    str(exc),
+                    "Fix the profile input or the stack's aws:profile config, or add the "
+                    "profile to the AWS config files",
+                ) from exc
             if role_arn:
                 session = _assumed_role_session(session, role_arn)
-            client = session.client("opensearch", config=_CLIENT_CONFIG)
+            config = _SINGLE_ATTEMPT_CONFIG if single_attempt else _CLIENT_CONFIG
+            client = session.client("opensearch", config=config)
             _clients[key] = client
         return client
 

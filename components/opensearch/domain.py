@@ -8,6 +8,8 @@ that names the operation, the domain, the AWS error code and the next step.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +26,18 @@ logger = logging.getLogger(__name__)
 ACTION_TYPE = "SERVICE_SOFTWARE_UPDATE"
 IN_FLIGHT_STATUSES = ("PENDING_UPDATE", "IN_PROGRESS")
 
-# Error codes after which a StartServiceSoftwareUpdate request may still have reached AWS.
-_AMBIGUOUS_START_ERRORS = ("InternalException", "ThrottlingException", "ServiceUnavailable")
+# Error codes worth another StartServiceSoftwareUpdate once the domain shows that the
+# failed one was not applied: throttling and server-side failures.
+_RETRYABLE_START_ERRORS = (
+    "InternalException",
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+)
+# Seconds before the second attempt of a Start; doubles for each attempt after that.
+_START_BACKOFF_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,9 +51,18 @@ class ScheduledUpdate:
 class DomainUpdates:
     """Service software calls for one domain, through one client."""
 
-    def __init__(self, client: OpenSearchServiceClient, domain_name: str) -> None:
+    def __init__(
+        self,
+        client: OpenSearchServiceClient,
+        domain_name: str,
+        start_client: OpenSearchServiceClient | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = client
         self.domain_name = domain_name
+        # Start goes through a client without botocore retries; see start().
+        self.start_client = start_client or client
+        self.sleep = sleep
 
     def describe(self) -> dict[str, Any]:
         """Return the domain's software options (one DescribeDomain call)."""
@@ -52,32 +73,51 @@ class DomainUpdates:
         return aws.software_options(dict(response["DomainStatus"]))
 
     def start(self, schedule_at: str, desired_start_time: int | None) -> dict[str, Any]:
-        """Call StartServiceSoftwareUpdate once and return the options it reports.
+        """Send StartServiceSoftwareUpdate, never twice for one update.
 
-        The call is not idempotent: after a failure that may hide an accepted request
-        (a 500, throttling that outlasted the retries, a timeout or a dropped
-        connection), describe the domain and treat an update now in flight as started
-        rather than report an error that a retry would turn into a second request.
+        The call is not idempotent, and a lost answer (timeout, dropped connection, 500)
+        may hide an applied request. So botocore does not retry it; after any failure
+        this describes the domain and treats an update now in flight as started, which
+        also covers another stack or a person starting it a moment earlier. Only when the
+        domain shows the request was not applied, and the error was throttling or a
+        server failure, is it sent again, up to aws.MAX_ATTEMPTS times in all.
         """
         params: dict[str, Any] = {"DomainName": self.domain_name, "ScheduleAt": schedule_at}
         if schedule_at == SCHEDULE_TIMESTAMP and desired_start_time is not None:
             params["DesiredStartTime"] = int(desired_start_time)
-        try:
-            response = self.client.start_service_software_update(**params)
-        except (ClientError, BotoCoreError) as exc:
-            if _is_ambiguous(exc):
+
+        for attempt in range(1, aws.MAX_ATTEMPTS + 1):
+            try:
+                response = self.start_client.start_service_software_update(**params)
+            except (ClientError, BotoCoreError) as exc:
                 options = self.describe()
                 if options["update_status"] in IN_FLIGHT_STATUSES:
                     logger.warning(
-                        "%s: StartServiceSoftwareUpdate failed (%s) but the update is now %s",
+                        "%s: StartServiceSoftwareUpdate failed (%s) but the update is now %s; "
+                        "treating it as started",
                         self.domain_name,
                         exc,
                         options["update_status"],
                     )
                     return options
-            raise aws.translate_error(exc, "StartServiceSoftwareUpdate", self.domain_name) from exc
-        software = {"ServiceSoftwareOptions": response["ServiceSoftwareOptions"]}
-        return aws.software_options(software)
+                if not _is_retryable(exc) or attempt == aws.MAX_ATTEMPTS:
+                    raise aws.translate_error(
+                        exc, "StartServiceSoftwareUpdate", self.domain_name
+                    ) from exc
+                delay = _START_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                logger.info(
+                    "%s: StartServiceSoftwareUpdate attempt %d failed (%s); the domain shows "
+                    "it was not applied, retrying in %.0f s",
+                    self.domain_name,
+                    attempt,
+                    exc,
+                    delay,
+                )
+                self.sleep(delay)
+                continue
+            software = {"ServiceSoftwareOptions": response["ServiceSoftwareOptions"]}
+            return aws.software_options(software)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     def scheduled_update(self) -> ScheduledUpdate | None:
         """Return the pending SERVICE_SOFTWARE_UPDATE action, following NextToken pages."""
@@ -123,8 +163,8 @@ class DomainUpdates:
         return aws.software_options(software)
 
 
-def _is_ambiguous(exc: ClientError | BotoCoreError) -> bool:
+def _is_retryable(exc: ClientError | BotoCoreError) -> bool:
     if isinstance(exc, ClientError):
-        return aws.error_code(exc) in _AMBIGUOUS_START_ERRORS
-    # Read timeouts and dropped connections: the request may have been processed.
+        return aws.error_code(exc) in _RETRYABLE_START_ERRORS
+    # Timeouts and dropped connections; the describe before this found nothing applied.
     return True

@@ -163,6 +163,14 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "or leave it unset to use aws:region",
                 )
             )
+        if region is None and self._default_region and not _valid_region(self._default_region):
+            errors.append(
+                InputError(
+                    "region",
+                    f"the stack's aws:region {self._default_region!r} is not an AWS region "
+                    "name; fix it with pulumi config set aws:region us-east-1 (for example)",
+                )
+            )
         errors.extend(validate_options(news))
 
         now_ms = int(time.time() * 1000)
@@ -190,7 +198,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         if inputs["schedule_at"] not in (SCHEDULE_TIMESTAMP, SCHEDULE_OFF_PEAK_WINDOW):
             return []
         try:
-            options = DomainUpdates(self._client(inputs), inputs["domain_name"]).describe()
+            options = self._domain(inputs, inputs["domain_name"]).describe()
         except (aws.SoftwareUpdateError, BotoCoreError, ClientError) as exc:
             logger.info("skipping the schedule check against the domain: %s", exc)
             return []
@@ -221,7 +229,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
     @_short_traceback
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Start the domain's available update once, or adopt the one in flight."""
-        domain = DomainUpdates(self._client(props), str(props["domain_name"]))
+        domain = self._domain(props, str(props["domain_name"]))
         options = domain.describe()
         status = options["update_status"]
         scheduled_ms: int | None = None
@@ -257,7 +265,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         While the update is PENDING_UPDATE, a ListScheduledActions call reads its
         scheduled start time; other states cost one DescribeDomain.
         """
-        domain = DomainUpdates(self._client(props), str(props.get("domain_name") or id_))
+        domain = self._domain(props, str(props.get("domain_name") or id_))
         try:
             options = domain.describe()
         except aws.SoftwareUpdateError as exc:
@@ -278,7 +286,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         With unchanged inputs (for example after a new release of this package) nothing is
         started or moved unless the refreshed state showed a newer release to apply.
         """
-        domain = DomainUpdates(self._client(news), str(news["domain_name"]))
+        domain = self._domain(news, str(news["domain_name"]))
         schedule_changed = any(olds.get(key) != news.get(key) for key in SCHEDULE_KEYS)
         triggers_changed = olds.get("triggers") != news.get("triggers")
 
@@ -315,7 +323,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
             )
             return
 
-        domain = DomainUpdates(self._client(props), name)
+        domain = self._domain(props, name)
         try:
             options = domain.describe()
         except aws.SoftwareUpdateError as exc:
@@ -336,6 +344,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
     ) -> tuple[dict[str, Any], int | None]:
         _raise_conflicts(domain.domain_name, "StartServiceSoftwareUpdate", options, props)
+        _raise_if_start_passed(domain.domain_name, "StartServiceSoftwareUpdate", options, props)
         started = domain.start(props["schedule_at"], props.get("desired_start_time"))
         options = _merge(options, started)
         _log_info(
@@ -366,6 +375,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
     ) -> tuple[dict[str, Any], int | None]:
         _raise_conflicts(domain.domain_name, "UpdateScheduledAction", options, props)
+        _raise_if_start_passed(domain.domain_name, "UpdateScheduledAction", options, props)
         action = domain.scheduled_update()
         if action is None:
             raise aws.SoftwareUpdateError(
@@ -399,12 +409,17 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         )
         return _merge(options, final)
 
-    def _client(self, props: dict[str, Any]) -> Any:
+    def _domain(self, props: dict[str, Any], domain_name: str) -> DomainUpdates:
         # State written by an earlier `up` pins the region, so refresh and destroy, which do
         # not run the program, reach the same region even if aws:region changed since.
         region = props.get("region") or props.get("resolved_region") or self._default_region
         profile = props.get("profile") or self._default_profile
-        return aws.opensearch_client(region, profile, props.get("role_arn"))
+        role_arn = props.get("role_arn")
+        return DomainUpdates(
+            aws.opensearch_client(region, profile, role_arn),
+            domain_name,
+            start_client=aws.opensearch_client(region, profile, role_arn, single_attempt=True),
+        )
 
     def _outputs(
         self,
@@ -473,6 +488,31 @@ def _raise_conflicts(
             "; ".join(f"{error.property}: {error.reason}" for error in errors),
             "Nothing was sent to AWS; fix the schedule and run pulumi up again",
         )
+
+
+def _raise_if_start_passed(
+    domain_name: str, operation: str, options: dict[str, Any], props: dict[str, Any]
+) -> None:
+    """Stop a TIMESTAMP kept in state from being sent after it has passed.
+
+    check rejects a past time only when it changes, so that the start time of an update
+    applied long ago can stay. When a refresh later finds a new release, that old time
+    cannot be used for it.
+    """
+    desired = props.get("desired_start_time")
+    if props.get("schedule_at") != SCHEDULE_TIMESTAMP or desired is None:
+        return
+    if int(desired) > time.time() * 1000:
+        return
+    raise aws.SoftwareUpdateError(
+        operation,
+        domain_name,
+        "InvalidSchedule",
+        f"desired_start_time {format_epoch_milliseconds(int(desired))} has passed, so it "
+        f"cannot schedule the update to {options.get('new_version')}",
+        "Nothing was sent to AWS; set a future desired_start_time or schedule_at NOW or "
+        "OFF_PEAK_WINDOW, and run pulumi up again",
+    )
 
 
 def _cancel_refusal(options: dict[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .provider import OUTPUT_KEYS, ServiceSoftwareUpdateProvider
-from .schedule import to_epoch_milliseconds
+from .schedule import InvalidInputError, to_epoch_milliseconds
 
 # One instance serves every resource; it pickles to a reference to its class.
 _PROVIDER = ServiceSoftwareUpdateProvider()
@@ -113,7 +113,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
         if opts is not None and opts.import_ is not None:
             # The dynamic-provider host cannot import: it needs the pickled provider, which
             # only a declared resource carries (pulumi/pulumi#16175). Declaring is enough.
-            raise ValueError(
+            raise InvalidInputError(
                 f"ServiceSoftwareUpdate {resource_name!r}: import_={opts.import_!r} is not "
                 "supported; remove import_ and declare the resource as usual, and pulumi up "
                 "adopts an update that is already pending or in progress without starting "
@@ -122,7 +122,10 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
         if isinstance(desired_start_time, dt.datetime):
             # A datetime cannot cross to the provider process; a naive one is rejected here
             # with the same message the provider's check gives for strings without offset.
-            desired_start_time = to_epoch_milliseconds(desired_start_time)
+            try:
+                desired_start_time = to_epoch_milliseconds(desired_start_time)
+            except ValueError as exc:
+                raise InvalidInputError(f"ServiceSoftwareUpdate {resource_name!r}: {exc}") from None
 
         props: dict[str, Any] = {
             "domain_name": domain_name,

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
+
 # Sent by the Pulumi engine in place of a value that is not known yet (an Output that
 # resolves only during `pulumi up`); equal to pulumi.runtime.rpc.UNKNOWN.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -29,6 +31,10 @@ DOMAIN_NAME_PATTERN = re.compile(r"[a-z][a-z0-9\-]+")
 # above it, and any time in epoch seconds stays below it until the year 33658, so a smaller
 # value is taken as seconds by mistake.
 _MIN_EPOCH_MILLISECONDS = 1_000_000_000_000
+
+
+class InvalidInputError(pulumi.RunError, ValueError):
+    """Bad input found while the program runs; Pulumi shows its message without a traceback."""
 
 
 @dataclass(frozen=True)
