@@ -14,8 +14,18 @@ Stack config (Pulumi.<stack>.yaml)::
 
 Every key of _SETTINGS may be set as a default (opensearch-updates:<key>) or per domain.
 
+Or, to update in waves (each waits for the one before it to complete)::
+
+    config:
+      opensearch-updates:waves:
+        - name: dev
+          domains: [logs-dev, metrics-dev]
+        - name: prod
+          domains: [search-prod]
+          scheduleAt: OFF_PEAK_WINDOW
+
 The stack exports ``updates``, a map from domain name to its versions and status, and
-``summary``, one readable line per domain.
+``summary``, one readable line per domain (per wave for a rollout).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from typing import Any
 import pulumi
 from pulumi.config import ConfigTypeError
 
-from components.opensearch import ServiceSoftwareUpdate
+from components.opensearch import ServiceSoftwareUpdate, SoftwareUpdateRollout, Wave
 from components.opensearch.schedule import InvalidInputError
 
 # Stack config keys that set a default for every domain and may be overridden per domain,
@@ -139,9 +149,90 @@ def _arguments(values: dict[str, Any]) -> dict[str, Any]:
     return {_SETTINGS[key]: value for key, value in values.items() if value is not None}
 
 
+_WAVE_KEYS = {
+    "name",
+    "domains",
+    "scheduleAt",
+    "desiredStartTime",
+    "completionTimeout",
+    "waitForCompletion",
+}
+
+
+def load_waves(config: pulumi.Config) -> list[Wave] | None:
+    """Read `waves` from stack config, or return None when the stack lists `domains`.
+
+    Each wave is an object with `domains` (a list of names) and optional `name`,
+    `scheduleAt`, `desiredStartTime`, `completionTimeout` and `waitForCompletion`; the
+    top-level scheduleAt and desiredStartTime are the defaults.
+    """
+    key = f"{config.name}:waves"
+    if config.get("waves") is None:
+        return None
+    if config.get("domains") is not None:
+        raise InvalidInputError(
+            f"config {key} and {config.name}:domains are both set; a stack uses one of them"
+        )
+    try:
+        entries = config.get_object("waves")
+    except ConfigTypeError:
+        entries = None
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInputError(
+            f"config {key} must be a non-empty list of objects with a 'domains' list; for "
+            f"example: pulumi config set --path 'waves[0].domains[0]' logs-dev"
+        )
+
+    default_schedule = _read_default(config, "scheduleAt")
+    default_start = _read_default(config, "desiredStartTime")
+    waves: list[Wave] = []
+    for index, entry in enumerate(entries):
+        where = f"{key}[{index}]"
+        if not isinstance(entry, dict):
+            raise InvalidInputError(f"config {where} must be an object, got {entry!r}")
+        unknown = sorted(set(entry) - _WAVE_KEYS)
+        if unknown:
+            raise InvalidInputError(
+                f"config {where} has unknown keys {unknown}; allowed keys are {sorted(_WAVE_KEYS)}"
+            )
+        domains = entry.get("domains")
+        if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
+            raise InvalidInputError(
+                f"config {where}.domains must be a non-empty list of domain names, got {domains!r}"
+            )
+        schedule = entry.get("scheduleAt", default_schedule)
+        start = entry.get("desiredStartTime", None if "scheduleAt" in entry else default_start)
+        waves.append(
+            Wave(
+                domains=domains,
+                name=entry.get("name"),
+                schedule_at=schedule,
+                desired_start_time=start,
+                completion_timeout=entry.get("completionTimeout"),
+                wait_for_completion=entry.get("waitForCompletion"),
+            )
+        )
+    return waves
+
+
 def main() -> None:
-    """Declare the updates and export their status."""
-    targets = load_targets(pulumi.Config())
+    """Declare the updates, as a rollout in waves or one per domain, and export status."""
+    config = pulumi.Config()
+    waves = load_waves(config)
+    if waves is not None:
+        rollout = SoftwareUpdateRollout(
+            "rollout",
+            waves=waves,
+            region=_read_default(config, "region"),
+            profile=_read_default(config, "profile"),
+            role_arn=_read_default(config, "roleArn"),
+            cancel_on_delete=_read_default(config, "cancelOnDelete"),
+        )
+        pulumi.export("updates", rollout.domains)
+        pulumi.export("summary", rollout.waves)
+        return
+
+    targets = load_targets(config)
 
     updates: dict[str, pulumi.Output[dict[str, Any]]] = {}
     summary: list[pulumi.Output[str]] = []

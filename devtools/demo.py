@@ -25,8 +25,8 @@ REGION = "us-east-1"
 DAY_SECONDS = 86_400
 
 
-def seed_domains(client: EmulatorClient, now: float) -> None:
-    """Seed the three demo domains named in Pulumi.demo.yaml."""
+def seed_domains(client: EmulatorClient, now: float) -> dict[str, str]:
+    """Seed the three demo domains named in Pulumi.demo.yaml; return what each was offered."""
     client.seed_domain(
         name="logs-dev",
         region=REGION,
@@ -48,6 +48,11 @@ def seed_domains(client: EmulatorClient, now: float) -> None:
         current_version="R20251106-P2",
         new_version=None,
     )
+    return {
+        "logs-dev": "R20250403-P5 -> R20251106-P2 (optional)",
+        "search-prod": "R20250403-P5 -> R20251106-P2 (required)",
+        "metrics-staging": "current (R20251106-P2)",
+    }
 
 
 def start_emulator(state_dir: Path, speed: float) -> tuple[subprocess.Popen[bytes], str]:
@@ -83,24 +88,31 @@ def start_emulator(state_dir: Path, speed: float) -> tuple[subprocess.Popen[byte
 
 
 def print_table(
-    after_up: dict[str, Any], after_refresh: dict[str, Any], requests: list[dict[str, Any]]
+    offered: dict[str, str],
+    after_up: dict[str, Any],
+    after_refresh: dict[str, Any],
+    requests: list[dict[str, Any]],
 ) -> None:
-    """Print one row per domain: the update scheduled by up, its status after refresh."""
+    """Print one row per domain: its wave, what AWS offered, status after up and refresh."""
     calls = Counter((entry.get("domain"), entry["operation"]) for entry in requests)
-    header = ("Domain", "Scheduled by up", "Required by", "After refresh", "Version now", "Starts")
+    header = (
+        "Domain",
+        "Wave",
+        "Offered before up",
+        "After up",
+        "After refresh",
+        "Version now",
+        "Starts",
+    )
     rows = [header]
-    for name in sorted(after_refresh):
-        scheduled = after_up.get(name, {})
+    for name in sorted(after_refresh, key=lambda n: (after_refresh[n].get("wave", ""), n)):
         now = after_refresh[name]
-        if scheduled.get("new_version"):
-            change = f"{scheduled.get('current_version')} -> {scheduled.get('new_version')}"
-        else:
-            change = "nothing (current)"
         rows.append(
             (
                 name,
-                change,
-                scheduled.get("automated_update_date") or "-",
+                now.get("wave") or "-",
+                offered.get(name, "-"),
+                after_up.get(name, {}).get("update_status") or "-",
                 now.get("update_status") or "-",
                 now.get("current_version") or "-",
                 str(calls[(name, "StartServiceSoftwareUpdate")]),
@@ -111,6 +123,19 @@ def print_table(
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def print_order(requests: list[dict[str, Any]]) -> None:
+    """Print the mutating calls in order, with the emulated minutes since the first call."""
+    if not requests:
+        return
+    first = requests[0]["time"]
+    for entry in requests:
+        if entry["operation"] not in MUTATING_OPERATIONS:
+            continue
+        minutes = (entry["time"] - first) / 60
+        schedule = entry["params"].get("ScheduleAt")
+        print(f"  +{minutes:5.1f} min  {entry['operation']} {entry.get('domain')} ({schedule})")
 
 
 def run_demo(speed: float, advance_seconds: int) -> int:
@@ -124,21 +149,33 @@ def run_demo(speed: float, advance_seconds: int) -> int:
     try:
         client = EmulatorClient(url)
         client.reset()
-        seed_domains(client, client.now())
-        print(f"[demo] emulator at {url}, seeded logs-dev, search-prod, metrics-staging")
+        offered = seed_domains(client, client.now())
+        print(
+            f"[demo] emulator at {url}, seeded logs-dev, metrics-staging (wave dev) and "
+            "search-prod (wave prod)"
+        )
 
         workspace = PulumiWorkspace(
             project_dir=REPO_ROOT,
             state_dir=state_dir,
             stack=STACK,
-            extra_env=emulator_environment(url, REGION),
+            extra_env={
+                **emulator_environment(url, REGION),
+                # Emulated time runs fast, so the waiting between waves may poll often.
+                "PULUMI_OPENSEARCH_POLL_INITIAL_SECONDS": "1",
+                "PULUMI_OPENSEARCH_POLL_MAX_SECONDS": "2",
+            },
             echo=True,
         )
         # The emulator starts empty, so the stack starts empty too.
         workspace.remove_stack()
         workspace.init_stack()
 
-        print("[demo] pulumi up: schedules the two available updates", flush=True)
+        print(
+            "[demo] pulumi up: wave dev updates and completes first, then wave prod is "
+            f"scheduled (about {int(700 / speed) + 5} s at {speed:g}x)",
+            flush=True,
+        )
         workspace.up()
         after_up = workspace.outputs().get("updates", {})
 
@@ -151,7 +188,10 @@ def run_demo(speed: float, advance_seconds: int) -> int:
         requests = client.requests()
         updates = workspace.outputs().get("updates", {})
         print()
-        print_table(after_up, updates, requests)
+        print_table(offered, after_up, updates, requests)
+        print()
+        print("[demo] changes sent to the emulator, in emulated time (wave prod waits for dev):")
+        print_order(requests)
         mutating = Counter(
             entry["operation"] for entry in requests if entry["operation"] in MUTATING_OPERATIONS
         )

@@ -9,12 +9,16 @@ Usage::
 
 from .aws import SoftwareUpdateError
 from .resource import ServiceSoftwareUpdate
+from .rollout import DomainRef, SoftwareUpdateRollout, Wave
 from .schedule import SCHEDULE_NOW, SCHEDULE_OFF_PEAK_WINDOW, SCHEDULE_TIMESTAMP
 
 __all__ = [
     "SCHEDULE_NOW",
     "SCHEDULE_OFF_PEAK_WINDOW",
     "SCHEDULE_TIMESTAMP",
+    "DomainRef",
     "ServiceSoftwareUpdate",
     "SoftwareUpdateError",
+    "SoftwareUpdateRollout",
+    "Wave",
 ]

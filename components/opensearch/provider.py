@@ -73,6 +73,7 @@ INPUT_KEYS = (
     "triggers",
     "profile",
     "role_arn",
+    "wave",
 )
 # Inputs whose change means another domain, so the resource is replaced, not updated.
 REPLACE_KEYS = ("domain_name", "region")
@@ -108,6 +109,8 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 def _short_traceback(method: _Method) -> _Method:
     """Re-raise a SoftwareUpdateError without the frames and causes behind it.
 
+    A rollout's wave label, when the resource has one, goes in front of the message.
+
     Pulumi's dynamic-provider host shows the whole formatted traceback of any error. The
     message of a SoftwareUpdateError already names the operation, the AWS error code and
     the next step, so the botocore frames below it would only bury that line.
@@ -119,6 +122,11 @@ def _short_traceback(method: _Method) -> _Method:
             return method(*args, **kwargs)
         except aws.SoftwareUpdateError as error:
             logger.debug("%s failed", method.__name__, exc_info=True)
+            wave = next(
+                (arg["wave"] for arg in args if isinstance(arg, dict) and arg.get("wave")), None
+            )
+            if wave:
+                error.args = (f"{wave}: {error}",)
             raise error.with_traceback(None) from None
 
     return wrapper  # type: ignore[return-value]

@@ -59,6 +59,8 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
     """Named AWS profile used for the calls, as given."""
     role_arn: pulumi.Output[str | None]
     """IAM role assumed for the calls, as given."""
+    wave: pulumi.Output[str | None]
+    """Rollout wave label, as given."""
     off_peak_window_enabled: pulumi.Output[bool | None]
     """Whether the domain's off-peak window is enabled; None if AWS did not say."""
     scheduled_start_time: pulumi.Output[str | None]
@@ -80,6 +82,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
         triggers: pulumi.Input[Any] | None = None,
         profile: pulumi.Input[str] | None = None,
         role_arn: pulumi.Input[str] | None = None,
+        wave: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the service software update of one domain.
@@ -108,6 +111,8 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
             then to boto3's default chain.
         :param role_arn: IAM role to assume through STS for the calls, with the profile's
             or the default credentials. Credentials never enter the stack's state.
+        :param wave: Label of the rollout wave, put in front of error messages;
+            SoftwareUpdateRollout sets it.
         :param opts: Resource options.
         """
         if opts is not None and opts.import_ is not None:
@@ -138,6 +143,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
             "triggers": triggers,
             "profile": profile,
             "role_arn": role_arn,
+            "wave": wave,
         }
         props.update(dict.fromkeys(OUTPUT_KEYS))
         super().__init__(_PROVIDER, resource_name, props, opts)
