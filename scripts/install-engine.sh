@@ -2,7 +2,7 @@
 # Install the Pulumi engine that the demo and the engine tests run: the pulumi CLI, the
 # Python language host, and the two scripts the official CLI archive ships beside them.
 #
-# Result: .tools/engine/bin/ holds pulumi, pulumi-language-python,
+# Result: .tools/engine/bin/ contains pulumi, pulumi-language-python,
 # pulumi-language-python-exec and pulumi-resource-pulumi-python (the host of dynamic
 # providers). A pulumi already on PATH at PULUMI_MIN_VERSION or newer, with its language
 # host beside it, is linked there instead of building anything. Otherwise both binaries are

@@ -97,7 +97,7 @@ def test_lifecycle_preview_up_refresh_destroy(
     assert f"logs-dev: {NEW} (up to date)" in summary
     assert mutating_calls(client) == []
 
-    # Destroy forgets the resources and leaves the domains alone.
+    # Destroy removes the resources from state and leaves the domains alone.
     workspace.destroy()
     assert mutating_calls(client) == []
     resources = workspace.export()["deployment"].get("resources") or []

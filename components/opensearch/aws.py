@@ -1,7 +1,7 @@
 """AWS client handling for the OpenSearch service software update provider.
 
 One boto3 client per (region, profile, role) per provider process, with explicit timeouts
-and botocore's own retry handling for throttling and 5xx answers. The endpoint comes from
+and botocore's own retry handling for throttling and 5xx responses. The endpoint comes from
 boto3's usual configuration, so ``AWS_ENDPOINT_URL_OPENSEARCH`` points every call at a
 local emulator without any code here knowing about it. Credentials stay inside boto3:
 nothing here returns them, so they cannot reach resource inputs, outputs or state.
@@ -24,14 +24,14 @@ from .schedule import format_epoch_milliseconds, normalize_epoch_milliseconds
 if TYPE_CHECKING:
     from mypy_boto3_opensearch import OpenSearchServiceClient
 
-# Seconds. StartServiceSoftwareUpdate only records a schedule, so a healthy call answers
-# well within these. An endpoint that never answers holds one call for at most
+# Seconds. StartServiceSoftwareUpdate only records a schedule, so a healthy call returns
+# well within these. An endpoint that never responds blocks one call for at most
 # MAX_ATTEMPTS * (CONNECT + READ) = 75 s, plus botocore's backoff between attempts.
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 10
 
 # Total attempts per call, first one included, in botocore's "standard" retry mode, which
-# retries throttling errors, 5xx answers and connection errors with jittered backoff.
+# retries throttling errors, 5xx responses and connection errors with jittered backoff.
 MAX_ATTEMPTS = 5
 
 _CLIENT_CONFIG = Config(
@@ -187,7 +187,7 @@ def error_code(exc: ClientError) -> str:
 def translate_error(
     exc: ClientError | BotoCoreError, operation: str, domain_name: str
 ) -> SoftwareUpdateError:
-    """Wrap a botocore error in a SoftwareUpdateError that says what to do next."""
+    """Wrap a botocore error in a SoftwareUpdateError that names the next step."""
     if isinstance(exc, ClientError):
         code = error_code(exc)
         message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
@@ -241,9 +241,8 @@ def _format_deadline(value: Any) -> str | None:
 def scheduled_time_milliseconds(value: Any) -> int | None:
     """Return a ScheduledAction's ScheduledTime in epoch milliseconds.
 
-    The model types ScheduledTime as a Long without a unit, and AWS's developer guide
-    prints it once as epoch seconds (1.673871601E9) and once as milliseconds, so the unit
-    is told apart by magnitude.
+    The API reference types ScheduledTime as a Long and names no unit, so values below
+    10**12 are read as epoch seconds and larger ones as epoch milliseconds.
     """
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
         return None

@@ -75,7 +75,7 @@ class DomainUpdates:
     def start(self, schedule_at: str, desired_start_time: int | None) -> dict[str, Any]:
         """Send StartServiceSoftwareUpdate, never twice for one update.
 
-        The call is not idempotent, and a lost answer (timeout, dropped connection, 500)
+        The call is not idempotent, and a lost response (timeout, dropped connection, 500)
         may hide an applied request. So botocore does not retry it; after any failure
         this describes the domain and treats an update now in flight as started, which
         also covers another stack or a person starting it a moment earlier. Only when the

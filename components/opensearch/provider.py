@@ -563,7 +563,7 @@ def _new_release_found(olds: dict[str, Any]) -> bool:
 
 
 def _merge(described: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
-    # Start and Cancel answer with ServiceSoftwareOptions only, so fields that come from
+    # Start and Cancel return ServiceSoftwareOptions only, so fields that come from
     # elsewhere in DescribeDomain keep their described values.
     merged = dict(described)
     merged.update({key: value for key, value in newer.items() if value is not None})

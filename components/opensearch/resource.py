@@ -62,7 +62,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
     wave: pulumi.Output[str | None]
     """Rollout wave label, as given."""
     off_peak_window_enabled: pulumi.Output[bool | None]
-    """Whether the domain's off-peak window is enabled; None if AWS did not say."""
+    """Whether the domain's off-peak window is enabled; None if DescribeDomain omitted it."""
     scheduled_start_time: pulumi.Output[str | None]
     """ISO-8601 UTC start of the pending update when known, else None."""
     resolved_region: pulumi.Output[str]

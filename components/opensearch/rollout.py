@@ -1,7 +1,7 @@
 """SoftwareUpdateRollout: service software updates for a fleet of domains, in waves.
 
 Wave n+1 depends on every update of wave n, and the updates of every wave but the last
-wait for COMPLETED, so the engine asks no domain of a wave to update before the previous
+wait for COMPLETED, so the engine sends no update request for a wave before the previous
 wave has finished. A failure or timeout in a wave stops the rollout there: Pulumi skips
 the resources that depend on a failed one. The next `pulumi up` resumes, because
 completed updates show no change and an update in flight is adopted, not started again.
@@ -40,7 +40,7 @@ DomainEntry = str | DomainRef | pulumi.CustomResource
 class Wave:
     """One wave of a rollout: its domains and their schedule.
 
-    ``domains`` holds names, DomainRef entries, or ``pulumi_aws.opensearch.Domain``
+    ``domains`` contains names, DomainRef entries, or ``pulumi_aws.opensearch.Domain``
     resources from the same program (their ``domain_name`` output is used, and the update
     depends on them). ``wait_for_completion`` defaults to True for every wave but the
     last, which is what gates the next wave.

@@ -147,7 +147,7 @@ def normalize_schedule(
 ) -> tuple[dict[str, Any], list[InputError]]:
     """Validate schedule_at and desired_start_time and return them normalized.
 
-    The returned dict holds ``schedule_at`` (one of SCHEDULE_VALUES) and
+    The returned dict contains ``schedule_at`` (one of SCHEDULE_VALUES) and
     ``desired_start_time`` (epoch milliseconds or None). Without schedule_at, a
     desired_start_time means TIMESTAMP and its absence means NOW, as in the API.
     A start time in the past is rejected only when it differs from the one already in

@@ -70,7 +70,7 @@ def wait_for_completion(
 ) -> dict[str, Any]:
     """Poll until the update is COMPLETED and return the final software options.
 
-    ``first`` holds the options already read, so a finished update costs no call.
+    ``first`` contains the options already read, so a finished update costs no call.
     Raises CompletionTimeoutError after ``timeout_minutes``, and SoftwareUpdateError
     when the update leaves PENDING_UPDATE or IN_PROGRESS for anything but COMPLETED
     (for example when someone cancels it).
