@@ -146,7 +146,7 @@ def test_state_holds_small_plain_provider(
     update = next(r for r in resources if r["type"] == UPDATE_TYPE)
     provider = update["outputs"]["__provider"]
     assert isinstance(provider, str)  # a secret would be an object with a ciphertext
-    assert len(provider) < 200
+    assert len(provider) < 100
     assert update["outputs"]["resolved_region"] == REGION
     assert update["id"] == "logs-dev"
 

@@ -444,7 +444,7 @@ def test_diff(
 
 def test_serialized_provider_is_small() -> None:
     """Pulumi stores the pickled provider in every resource's state."""
-    assert len(serialize_provider(_PROVIDER)) < 200
+    assert len(serialize_provider(_PROVIDER)) < 100
 
 
 def test_configure_region_used_for_calls(

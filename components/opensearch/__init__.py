@@ -8,6 +8,7 @@ Usage::
 """
 
 from .aws import SoftwareUpdateError
+from .provider import new_provider
 from .resource import ServiceSoftwareUpdate
 from .rollout import DomainRef, SoftwareUpdateRollout, Wave
 from .schedule import SCHEDULE_NOW, SCHEDULE_OFF_PEAK_WINDOW, SCHEDULE_TIMESTAMP
@@ -21,4 +22,5 @@ __all__ = [
     "SoftwareUpdateError",
     "SoftwareUpdateRollout",
     "Wave",
+    "new_provider",
 ]
