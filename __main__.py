@@ -163,8 +163,10 @@ def load_waves(config: pulumi.Config) -> list[Wave] | None:
     """Read `waves` from stack config, or return None when the stack lists `domains`.
 
     Each wave is an object with `domains` (a list of names) and optional `name`,
-    `scheduleAt`, `desiredStartTime`, `completionTimeout` and `waitForCompletion`; the
-    top-level scheduleAt and desiredStartTime are the defaults.
+    `scheduleAt`, `desiredStartTime`, `completionTimeout` and `waitForCompletion`. The
+    top-level scheduleAt, desiredStartTime and completionTimeout are the defaults, and the
+    top-level triggers apply to every domain. A top-level waitForCompletion is rejected,
+    because waves decide their own waiting.
     """
     key = f"{config.name}:waves"
     if config.get("waves") is None:
@@ -183,8 +185,15 @@ def load_waves(config: pulumi.Config) -> list[Wave] | None:
             f"example: pulumi config set --path 'waves[0].domains[0]' logs-dev"
         )
 
+    if _read_default(config, "waitForCompletion") is not None:
+        raise InvalidInputError(
+            f"config {config.name}:waitForCompletion does not apply to waves, which wait "
+            "for every wave but the last; remove it, or set waitForCompletion in a wave"
+        )
     default_schedule = _read_default(config, "scheduleAt")
     default_start = _read_default(config, "desiredStartTime")
+    default_timeout = _read_default(config, "completionTimeout")
+    triggers = _read_default(config, "triggers")
     waves: list[Wave] = []
     for index, entry in enumerate(entries):
         where = f"{key}[{index}]"
@@ -196,7 +205,11 @@ def load_waves(config: pulumi.Config) -> list[Wave] | None:
                 f"config {where} has unknown keys {unknown}; allowed keys are {sorted(_WAVE_KEYS)}"
             )
         domains = entry.get("domains")
-        if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
+        if (
+            not isinstance(domains, list)
+            or not domains
+            or not all(isinstance(d, str) and d for d in domains)
+        ):
             raise InvalidInputError(
                 f"config {where}.domains must be a non-empty list of domain names, got {domains!r}"
             )
@@ -208,8 +221,9 @@ def load_waves(config: pulumi.Config) -> list[Wave] | None:
                 name=entry.get("name"),
                 schedule_at=schedule,
                 desired_start_time=start,
-                completion_timeout=entry.get("completionTimeout"),
+                completion_timeout=entry.get("completionTimeout", default_timeout),
                 wait_for_completion=entry.get("waitForCompletion"),
+                options={"triggers": triggers} if triggers is not None else {},
             )
         )
     return waves

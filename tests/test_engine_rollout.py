@@ -143,6 +143,6 @@ def test_preview_without_credentials_warns_once(
 
     # Pulumi prints each warning in the progress lines and again under Diagnostics.
     diagnostics = preview.stdout.split("Diagnostics:", 1)[1]
-    assert diagnostics.count("could not read the domains to annotate this preview") == 1
+    assert diagnostics.count("could not read a domain to annotate this preview") == 1
     assert "wave 1 (dev): logs-dev:" not in preview.stdout
     assert client.requests() == []

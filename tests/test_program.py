@@ -143,3 +143,46 @@ def test_import_option_rejected(mocks: RecordingMocks) -> None:
             opts=pulumi.ResourceOptions(import_="logs-dev"),
         )
     assert mocks.resources == []
+
+
+def test_waves_take_top_level_defaults(program: ModuleType, mocks: RecordingMocks) -> None:
+    set_config(
+        waves=[{"name": "dev", "domains": ["logs-dev"]}, {"domains": ["search-prod"]}],
+        completionTimeout=600,
+        triggers={"rev": 1},
+    )
+
+    run_program(program)
+
+    inputs = update_inputs(mocks)
+    assert inputs["rollout-logs-dev"]["completion_timeout"] == 600
+    assert inputs["rollout-logs-dev"]["triggers"] == {"rev": 1}
+    assert inputs["rollout-logs-dev"]["wait_for_completion"] is True
+    assert inputs["rollout-search-prod"]["wait_for_completion"] is False
+
+
+@pytest.mark.usefixtures("mocks")
+def test_waves_reject_top_level_wait(program: ModuleType) -> None:
+    set_config(waves=[{"domains": ["logs-dev"]}], waitForCompletion=True)
+
+    with pytest.raises(InvalidInputError, match="does not apply to waves"):
+        program.load_waves(pulumi.Config())
+
+
+@pytest.mark.parametrize(
+    ("waves", "fragment"),
+    [
+        ([], "must be a non-empty list"),
+        (["logs-dev"], "waves[0] must be an object"),
+        ([{"domains": []}], "waves[0].domains must be a non-empty list"),
+        ([{"domains": ["a-b-c"], "when": "NOW"}], "unknown keys ['when']"),
+    ],
+)
+@pytest.mark.usefixtures("mocks")
+def test_bad_waves_config(program: ModuleType, waves: object, fragment: str) -> None:
+    set_config(waves=waves)
+
+    with pytest.raises(InvalidInputError) as caught:
+        program.load_waves(pulumi.Config())
+
+    assert fragment in str(caught.value)

@@ -240,6 +240,8 @@ def test_start_after_internal_error_checks_before_failing(
         http_status_code=500,
     )
     expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    soon = int(time.time() * 1000) + 60_000
+    stubbed.add_response("list_scheduled_actions", scheduled_actions(soon), {"DomainName": DOMAIN})
 
     result = provider.create(props())
 
@@ -724,6 +726,8 @@ def test_start_conflict_with_concurrent_start_adopts(
         http_status_code=400,
     )
     expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    soon = int(time.time() * 1000) + 60_000
+    stubbed.add_response("list_scheduled_actions", scheduled_actions(soon), {"DomainName": DOMAIN})
 
     result = provider.create(props())
 
@@ -778,3 +782,94 @@ def test_check_rejects_bad_stack_region(provider: ServiceSoftwareUpdateProvider)
 
     assert [failure.property for failure in result.failures] == ["region"]
     assert "aws:region 'mars'" in result.failures[0].reason
+
+
+def test_concurrent_start_with_other_time_is_moved(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    """Someone started the update NOW just before our TIMESTAMP request: ours is applied."""
+    expect_describe(stubbed, software())
+    stubbed.add_client_error(
+        "start_service_software_update",
+        service_error_code="BaseException",
+        service_message="An update is already scheduled",
+        http_status_code=400,
+    )
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    soon = int(time.time() * 1000) + 60_000
+    stubbed.add_response("list_scheduled_actions", scheduled_actions(soon), {"DomainName": DOMAIN})
+    stubbed.add_response("list_scheduled_actions", scheduled_actions(soon), {"DomainName": DOMAIN})
+    stubbed.add_response(
+        "update_scheduled_action",
+        {},
+        {
+            "DomainName": DOMAIN,
+            "ActionID": "R20251106-P2",
+            "ActionType": "SERVICE_SOFTWARE_UPDATE",
+            "ScheduleAt": "TIMESTAMP",
+            "DesiredStartTime": FUTURE_MS,
+        },
+    )
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+
+    result = provider.create(props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS))
+
+    assert result.outs is not None
+    assert result.outs["scheduled_start_time"] == "2100-01-01T00:00:00Z"
+
+
+def test_not_eligible_with_waiting_stops(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    """A rollout waits on each domain of a wave; one that cannot update stops the next wave."""
+    expect_describe(stubbed, software(status="NOT_ELIGIBLE", available=False))
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        provider.create(props(wait_for_completion=True))
+
+    assert caught.value.code == "NOT_ELIGIBLE"
+    assert "cannot complete" in str(caught.value)
+
+
+def test_not_eligible_description_kept(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    expect_describe(stubbed, software(status="NOT_ELIGIBLE", available=False))
+
+    result = provider.create(props())
+
+    assert result.outs is not None
+    assert result.outs["description"] == "status NOT_ELIGIBLE"
+
+
+def test_explicit_region_equal_to_stack_region_is_no_replace(
+    provider: ServiceSoftwareUpdateProvider,
+) -> None:
+    provider.configure(ConfigureRequest(Config({"aws:region": "us-east-1"}, "project")))
+    olds = {**props(), "resolved_region": "us-east-1"}
+
+    result = provider.diff(DOMAIN, olds, props(region="us-east-1"))
+
+    assert result.replaces == []
+
+
+def test_cancel_on_delete_replaces_delete_first(provider: ServiceSoftwareUpdateProvider) -> None:
+    result = provider.diff(
+        DOMAIN, props(domain_name="logs-old"), props(domain_name="logs-dev", cancel_on_delete=True)
+    )
+
+    assert result.replaces == ["domain_name"]
+    assert result.delete_before_replace is True
+
+
+def test_access_denied_names_the_action(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    stubbed.add_client_error(
+        "describe_domain", service_error_code="AccessDeniedException", http_status_code=403
+    )
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        provider.read(DOMAIN, props())
+
+    assert "Grant the caller the es:DescribeDomain action" in str(caught.value)

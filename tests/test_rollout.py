@@ -203,3 +203,24 @@ def test_bad_waves_rejected(waves: list[Any], fragment: str) -> None:
 )
 def test_preview_plan_lines(options: dict[str, Any], scheduled: str | None, expected: str) -> None:
     assert describe_plan("logs-dev", options, scheduled) == expected
+
+
+def test_preview_plan_names_not_eligible() -> None:
+    options = {
+        "update_status": "NOT_ELIGIBLE",
+        "update_available": False,
+        "description": "cluster is red",
+    }
+
+    line = describe_plan("logs-dev", options, None)
+
+    assert line.startswith("logs-dev: update NOT_ELIGIBLE; up will not start it")
+    assert "cluster is red" in line
+
+
+def test_preview_plan_says_when_up_moves_update() -> None:
+    options = {"update_status": "PENDING_UPDATE", "update_available": False, "new_version": "R2"}
+
+    line = describe_plan("logs-dev", options, "2026-12-07T20:00:00Z", "NOW")
+
+    assert line == "logs-dev: already scheduled for 2026-12-07T20:00:00Z (R2); up moves it to NOW"

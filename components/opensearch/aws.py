@@ -37,7 +37,8 @@ MAX_ATTEMPTS = 5
 _CLIENT_CONFIG = Config(
     connect_timeout=CONNECT_TIMEOUT_SECONDS,
     read_timeout=READ_TIMEOUT_SECONDS,
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    # total_max_attempts counts the first attempt; botocore's max_attempts counts retries.
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     user_agent_extra="pulumi-opensearch-software-update",
 )
 
@@ -45,7 +46,7 @@ _CLIENT_CONFIG = Config(
 # one whose answer was lost, because the first may have been applied. The caller checks the
 # domain between attempts instead (domain.DomainUpdates.start).
 _SINGLE_ATTEMPT_CONFIG = _CLIENT_CONFIG.merge(
-    Config(retries={"mode": "standard", "max_attempts": 1})
+    Config(retries={"mode": "standard", "total_max_attempts": 1})
 )
 
 # Name of the STS session when role_arn is set; CloudTrail shows it for every call made.
@@ -71,7 +72,7 @@ class SoftwareUpdateError(Exception):
         self.code = code
         self.aws_message = message
         self.next_step = next_step
-        text = f"{operation} failed for domain {domain_name!r} ({code}): {message}"
+        text = f"{operation} failed for domain {domain_name!r} ({code}): {message.rstrip('. ')}"
         if next_step:
             text = f"{text}. {next_step}"
         super().__init__(text)
@@ -82,10 +83,6 @@ _NEXT_STEPS = {
     "ResourceNotFoundException": (
         "Check domain_name and the region (aws:region or the region input); the domain "
         "does not exist there"
-    ),
-    "AccessDeniedException": (
-        "Grant the caller the es:DescribeDomain and es:StartServiceSoftwareUpdate actions "
-        "on this domain"
     ),
     "UnrecognizedClientException": "Check the AWS credentials that Pulumi runs with",
     "InvalidSignatureException": "Check the AWS credentials that Pulumi runs with",
@@ -139,6 +136,15 @@ def opensearch_client(
                     "Fix the profile input or the stack's aws:profile config, or add the "
                     "profile to the AWS config files",
                 ) from exc
+            if session.region_name is None:
+                raise SoftwareUpdateError(
+                    "CreateClient",
+                    "(all domains)",
+                    "NoRegion",
+                    "no AWS region is set",
+                    "Set the stack's aws:region (pulumi config set aws:region eu-west-1), the "
+                    "region input, or AWS_REGION",
+                )
             if role_arn:
                 session = _assumed_role_session(session, role_arn)
             config = _SINGLE_ATTEMPT_CONFIG if single_attempt else _CLIENT_CONFIG
@@ -195,8 +201,12 @@ def translate_error(
         if code == "SlotNotAvailableException" and isinstance(suggestions, list):
             # SlotSuggestions are epoch milliseconds; people pick from readable times.
             times = ", ".join(format_epoch_milliseconds(int(slot)) for slot in suggestions)
-            message = f"{message}; suggested start times (UTC): {times or 'none given'}"
+            message = (
+                f"{message.rstrip('. ')}; suggested start times (UTC): {times or 'none given'}"
+            )
         next_step = _NEXT_STEPS.get(code, _DEFAULT_NEXT_STEP)
+        if code == "AccessDeniedException":
+            next_step = f"Grant the caller the es:{operation} action on this domain"
         return SoftwareUpdateError(operation, domain_name, code, message, next_step)
     return SoftwareUpdateError(
         operation,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws
-from .schedule import SCHEDULE_TIMESTAMP
+from .schedule import SCHEDULE_NOW, SCHEDULE_TIMESTAMP
 
 if TYPE_CHECKING:
     from mypy_boto3_opensearch import OpenSearchServiceClient
@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 
 ACTION_TYPE = "SERVICE_SOFTWARE_UPDATE"
 IN_FLIGHT_STATUSES = ("PENDING_UPDATE", "IN_PROGRESS")
+
+# A pending update this much later than a requested NOW, or this far from a requested
+# TIMESTAMP, counts as scheduled differently and is moved on adoption. Milliseconds.
+_NOW_TOLERANCE_MS = 3_600_000
+_TIMESTAMP_TOLERANCE_MS = 60_000
 
 # Error codes worth another StartServiceSoftwareUpdate once the domain shows that the
 # failed one was not applied: throttling and server-side failures.
@@ -72,8 +77,13 @@ class DomainUpdates:
             raise aws.translate_error(exc, "DescribeDomain", self.domain_name) from exc
         return aws.software_options(dict(response["DomainStatus"]))
 
-    def start(self, schedule_at: str, desired_start_time: int | None) -> dict[str, Any]:
+    def start(
+        self, schedule_at: str, desired_start_time: int | None
+    ) -> tuple[dict[str, Any], bool]:
         """Send StartServiceSoftwareUpdate, never twice for one update.
+
+        Returns the software options, and whether this request is the one that AWS
+        applied (False when an update already in flight was found after a failure).
 
         The call is not idempotent, and a lost response (timeout, dropped connection, 500)
         may hide an applied request. So botocore does not retry it; after any failure
@@ -99,7 +109,7 @@ class DomainUpdates:
                         exc,
                         options["update_status"],
                     )
-                    return options
+                    return options, False
                 if not _is_retryable(exc) or attempt == aws.MAX_ATTEMPTS:
                     raise aws.translate_error(
                         exc, "StartServiceSoftwareUpdate", self.domain_name
@@ -116,7 +126,7 @@ class DomainUpdates:
                 self.sleep(delay)
                 continue
             software = {"ServiceSoftwareOptions": response["ServiceSoftwareOptions"]}
-            return aws.software_options(software)
+            return aws.software_options(software), True
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     def scheduled_update(self) -> ScheduledUpdate | None:
@@ -168,3 +178,15 @@ def _is_retryable(exc: ClientError | BotoCoreError) -> bool:
         return aws.error_code(exc) in _RETRYABLE_START_ERRORS
     # Timeouts and dropped connections; the describe before this found nothing applied.
     return True
+
+
+def schedule_differs(props: dict[str, Any], scheduled_ms: int | None) -> bool:
+    """Return whether a pending update's start differs from the requested schedule."""
+    if scheduled_ms is None:
+        return False
+    if props["schedule_at"] == SCHEDULE_NOW:
+        return scheduled_ms > time.time() * 1000 + _NOW_TOLERANCE_MS
+    if props["schedule_at"] == SCHEDULE_TIMESTAMP and props.get("desired_start_time"):
+        return abs(scheduled_ms - int(props["desired_start_time"])) > _TIMESTAMP_TOLERANCE_MS
+    # Whether a time falls in the domain's off-peak window is AWS's call.
+    return False

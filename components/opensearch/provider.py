@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import boto3
 import pulumi
 from botocore.exceptions import BotoCoreError, ClientError
 from pulumi.dynamic import (
@@ -43,10 +44,9 @@ from pulumi.dynamic import (
 )
 
 from . import aws
-from .domain import IN_FLIGHT_STATUSES, DomainUpdates
+from .domain import IN_FLIGHT_STATUSES, DomainUpdates, schedule_differs
 from .schedule import (
     DEFAULT_COMPLETION_TIMEOUT_MINUTES,
-    SCHEDULE_NOW,
     SCHEDULE_OFF_PEAK_WINDOW,
     SCHEDULE_TIMESTAMP,
     InputError,
@@ -96,11 +96,7 @@ OUTPUT_KEYS = (
 STATUS_PENDING = "PENDING_UPDATE"
 STATUS_IN_PROGRESS = "IN_PROGRESS"
 STATUS_ELIGIBLE = "ELIGIBLE"
-
-# A pending update this much later than a requested NOW, or this far from a requested
-# TIMESTAMP, counts as scheduled differently and is moved on adoption. Milliseconds.
-_NOW_TOLERANCE_MS = 3_600_000
-_TIMESTAMP_TOLERANCE_MS = 60_000
+STATUS_NOT_ELIGIBLE = "NOT_ELIGIBLE"
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -177,6 +173,14 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "or leave it unset to use aws:region",
                 )
             )
+        if region is None and self._default_region is None and _boto3_default_region() is None:
+            errors.append(
+                InputError(
+                    "region",
+                    "no AWS region is set for this domain; set the stack's aws:region "
+                    "(pulumi config set aws:region eu-west-1), the region input, or AWS_REGION",
+                )
+            )
         if region is None and self._default_region and not _valid_region(self._default_region):
             errors.append(
                 InputError(
@@ -224,18 +228,22 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         # lacks, so upgrading the package alone shows no change.
         old_inputs = _with_defaults({key: olds.get(key) for key in INPUT_KEYS})
         changed = [key for key in INPUT_KEYS if old_inputs[key] != news.get(key)]
-        replaces = [key for key in REPLACE_KEYS if key in changed]
+        replaces = [key for key in REPLACE_KEYS if key in changed and key != "region"]
 
-        # A new aws:region with no region input also means another domain.
-        old_region = olds.get("resolved_region")
+        # The region that identifies the domain is the one in effect: writing out the
+        # region that aws:region already gave is no change, and a new aws:region with no
+        # region input means another domain.
+        old_region = olds.get("resolved_region") or olds.get("region")
         new_region = news.get("region") or self._default_region
-        if old_region and new_region and old_region != new_region and "region" not in replaces:
+        if old_region and new_region and old_region != new_region:
             replaces.append("region")
 
+        # With cancel_on_delete, the old resource must cancel before the new one adopts
+        # or starts, or the cancel would undo the update the new one just took over.
         return DiffResult(
             changes=bool(changed) or bool(replaces) or _new_release_found(olds),
             replaces=replaces,
-            delete_before_replace=False,
+            delete_before_replace=bool(news.get("cancel_on_delete")),
         )
 
     # -- create, read, update, delete -------------------------------------------------
@@ -257,6 +265,11 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
             )
         elif options["update_available"] and status == STATUS_ELIGIBLE:
             options, scheduled_ms = self._start(domain, props, options)
+        elif status == STATUS_NOT_ELIGIBLE:
+            _log_info(
+                f"{domain.domain_name}: the update is NOT_ELIGIBLE; not starting it "
+                f"({options['description']})"
+            )
         elif not options["update_available"]:
             options["description"] = (
                 f"No service software update available: {domain.domain_name} runs "
@@ -359,7 +372,13 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
     ) -> tuple[dict[str, Any], int | None]:
         _raise_conflicts(domain.domain_name, "StartServiceSoftwareUpdate", options, props)
         _raise_if_start_passed(domain.domain_name, "StartServiceSoftwareUpdate", options, props)
-        started = domain.start(props["schedule_at"], props.get("desired_start_time"))
+        started, applied = domain.start(props["schedule_at"], props.get("desired_start_time"))
+        if not applied:
+            # Someone else's request won: take over that update, moving it if its schedule
+            # differs from the one asked for, as create does for an update found pending.
+            if started["update_status"] == STATUS_PENDING:
+                return self._adopt_pending(domain, props, started)
+            return started, None
         options = _merge(options, started)
         _log_info(
             f"{domain.domain_name}: started update {options['current_version']} -> "
@@ -376,7 +395,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         """Take over an update someone else scheduled, moving it if the schedule differs."""
         action = domain.scheduled_update()
         scheduled_ms = action.start_milliseconds if action else None
-        if action is not None and _schedule_differs(props, scheduled_ms):
+        if action is not None and schedule_differs(props, scheduled_ms):
             return self._reschedule(domain, props, options)
         when = format_epoch_milliseconds(scheduled_ms) if scheduled_ms else "an unknown time"
         _log_info(
@@ -413,9 +432,20 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
     def _maybe_wait(
         self, domain: DomainUpdates, props: dict[str, Any], options: dict[str, Any]
     ) -> dict[str, Any]:
-        if not props.get("wait_for_completion") or options["update_status"] not in (
-            IN_FLIGHT_STATUSES
-        ):
+        if not props.get("wait_for_completion"):
+            return options
+        if options["update_status"] == STATUS_NOT_ELIGIBLE:
+            # Waiting was asked for, so the caller (a rollout's next wave, say) relies on
+            # this domain being current; an update that cannot run must stop it.
+            raise aws.SoftwareUpdateError(
+                "WaitForCompletion",
+                domain.domain_name,
+                STATUS_NOT_ELIGIBLE,
+                f"the domain's update is NOT_ELIGIBLE, so it cannot complete: "
+                f"{options['description']}",
+                "Resolve what makes the domain ineligible, then run pulumi up again",
+            )
+        if options["update_status"] not in IN_FLIGHT_STATUSES:
             return options
         timeout = float(props.get("completion_timeout") or DEFAULT_COMPLETION_TIMEOUT_MINUTES)
         final = wait_for_completion(
@@ -548,17 +578,6 @@ def _cancel_refusal(options: dict[str, Any]) -> str | None:
     return None
 
 
-def _schedule_differs(props: dict[str, Any], scheduled_ms: int | None) -> bool:
-    if scheduled_ms is None:
-        return False
-    if props["schedule_at"] == SCHEDULE_NOW:
-        return scheduled_ms > time.time() * 1000 + _NOW_TOLERANCE_MS
-    if props["schedule_at"] == SCHEDULE_TIMESTAMP and props.get("desired_start_time"):
-        return abs(scheduled_ms - int(props["desired_start_time"])) > _TIMESTAMP_TOLERANCE_MS
-    # Whether a time falls in the domain's off-peak window is AWS's call.
-    return False
-
-
 def _with_defaults(inputs: dict[str, Any]) -> dict[str, Any]:
     defaults = {
         "wait_for_completion": False,
@@ -595,6 +614,14 @@ def _milliseconds_from_iso(value: Any) -> int | None:
 
 def _has_unknown(inputs: dict[str, Any]) -> bool:
     return any(is_unknown(value) for value in inputs.values())
+
+
+def _boto3_default_region() -> str | None:
+    # Reads only the environment and the AWS config files; sends nothing.
+    try:
+        return boto3.session.Session().region_name
+    except BotoCoreError:
+        return None
 
 
 def _valid_region(value: Any) -> bool:

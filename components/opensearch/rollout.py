@@ -125,7 +125,11 @@ class SoftwareUpdateRollout(pulumi.ComponentResource):
                     **wave.options,
                 )
                 if annotate_preview:
-                    annotator.annotate(domain_name, label, self)
+                    schedule = pulumi.Output.all(
+                        schedule_at=wave.schedule_at,
+                        desired_start_time=wave.desired_start_time,
+                    )
+                    annotator.annotate(domain_name, label, self, schedule)
                 self.updates[key] = update
                 current_wave.append(update)
                 domain_outputs[key] = pulumi.Output.all(
