@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint unit engine-tests venv engine emulator clean
+.PHONY: demo test lint unit engine-tests venv engine emulator clean bench bench-smoke
 
 venv: $(VENV)/.installed
 
@@ -37,6 +37,14 @@ unit: venv
 ## emulator: serve the emulator on 127.0.0.1:4566 for manual experiments
 emulator: venv
 	$(PY) -m emulator --port 4566 --speed 60
+
+## bench: time the example program against the engine and API floors (about 20 minutes)
+bench: venv engine
+	$(PY) -m devtools.bench --sizes 1,10,100,500 --runs 3 --output docs/benchmarks.md
+
+## bench-smoke: one quick run at N=10 for CI; fails on a missed call-count or size target
+bench-smoke: venv engine
+	$(PY) -m devtools.bench --smoke
 
 clean:
 	rm -rf .state .mypy_cache .ruff_cache .pytest_cache

@@ -634,18 +634,16 @@ def test_delete_cancel_of_missing_domain_succeeds(
     provider.delete(DOMAIN, props(cancel_on_delete=True))
 
 
-def test_read_pending_reads_scheduled_time(
+def test_read_pending_without_known_time_makes_one_call(
     stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
 ) -> None:
     expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
-    stubbed.add_response(
-        "list_scheduled_actions", scheduled_actions(FUTURE_MS), {"DomainName": DOMAIN}
-    )
 
     result = provider.read(DOMAIN, props())
 
     assert result.outs is not None
-    assert result.outs["scheduled_start_time"] == "2100-01-01T00:00:00Z"
+    assert result.outs["update_status"] == "PENDING_UPDATE"
+    assert result.outs["scheduled_start_time"] is None
 
 
 def test_diff_ignores_defaults_missing_from_old_state(
@@ -873,3 +871,21 @@ def test_access_denied_names_the_action(
         provider.read(DOMAIN, props())
 
     assert "Grant the caller the es:DescribeDomain action" in str(caught.value)
+
+
+def test_read_pending_with_known_time_makes_one_call(
+    stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
+) -> None:
+    """A refresh costs one DescribeDomain once the pending update's start time is in state."""
+    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    state = {
+        **props(),
+        "update_status": "PENDING_UPDATE",
+        "new_version": "R20251106-P2",
+        "scheduled_start_time": "2100-01-01T00:00:00Z",
+    }
+
+    result = provider.read(DOMAIN, state)
+
+    assert result.outs is not None
+    assert result.outs["scheduled_start_time"] == "2100-01-01T00:00:00Z"

@@ -289,8 +289,11 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Return the live ServiceSoftwareOptions; an empty id when the domain is gone.
 
-        While the update is PENDING_UPDATE, a ListScheduledActions call reads its
-        scheduled start time; other states cost one DescribeDomain.
+        One DescribeDomain per refresh. The scheduled start time of a pending update is
+        kept from state (create and update read it when they adopt or move an update, or
+        know it from a TIMESTAMP) and cleared once the update is no longer pending.
+        NOTE: so a pending update moved outside Pulumi keeps its old scheduled_start_time
+        in state, and a NOW or OFF_PEAK_WINDOW start has none, until `up` adopts or moves it.
         """
         domain = self._domain(props, str(props.get("domain_name") or id_))
         try:
@@ -301,9 +304,9 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                 return ReadResult("", {})
             raise
         scheduled_ms = None
-        if options["update_status"] == STATUS_PENDING:
-            action = domain.scheduled_update()
-            scheduled_ms = action.start_milliseconds if action else None
+        same_update = props.get("new_version") == options["new_version"]
+        if options["update_status"] == STATUS_PENDING and same_update:
+            scheduled_ms = _milliseconds_from_iso(props.get("scheduled_start_time"))
         return ReadResult(id_, self._outputs(props, domain, options, scheduled_ms))
 
     @_short_traceback

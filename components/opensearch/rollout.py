@@ -5,6 +5,9 @@ wait for COMPLETED, so the engine sends no update request for a wave before the 
 wave has finished. A failure or timeout in a wave stops the rollout there: Pulumi skips
 the resources that depend on a failed one. The next `pulumi up` resumes, because
 completed updates show no change and an update in flight is adopted, not started again.
+
+NOTE: Pulumi's Python dynamic-provider host (SDK 3.272) runs at most 4 provider calls at
+once, and each waiting update holds one, so a wave waits for at most 4 domains at a time.
 """
 
 from __future__ import annotations
