@@ -631,7 +631,11 @@ def _valid_region(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     parts = value.split("-")
-    return len(parts) >= 3 and parts[-1].isdigit() and all(part.isalpha() for part in parts[:-1])
+    return (
+        len(parts) >= 3
+        and parts[-1].isdigit()
+        and all(part.isalpha() and part.islower() for part in parts[:-1])
+    )
 
 
 def _log_info(message: str) -> None:

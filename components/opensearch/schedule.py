@@ -134,6 +134,13 @@ def normalize_epoch_milliseconds(value: float) -> int:
     return int(value)
 
 
+def _shown(value: Any) -> str:
+    # Stack config numbers reach the provider as floats; show 1780000000000.0 as written.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def format_epoch_milliseconds(value: int) -> str:
     """Format epoch milliseconds as an ISO-8601 UTC string such as 2026-12-05T22:00:00Z."""
     moment = dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
@@ -197,7 +204,7 @@ def normalize_schedule(
         errors.append(
             InputError(
                 "desired_start_time",
-                f"desired_start_time {desired!r} is set but schedule_at is {schedule_at}, "
+                f"desired_start_time {_shown(desired)} is set but schedule_at is {schedule_at}, "
                 "which ignores it; remove desired_start_time or set schedule_at to TIMESTAMP",
             )
         )
@@ -207,8 +214,9 @@ def normalize_schedule(
         errors.append(
             InputError(
                 "desired_start_time",
-                f"desired_start_time {desired!r} ({format_epoch_milliseconds(desired_ms)}) is "
-                "in the past; pick a future time or use schedule_at NOW",
+                f"desired_start_time {_shown(desired)} "
+                f"({format_epoch_milliseconds(desired_ms)}) is in the past; pick a future "
+                "time or use schedule_at NOW",
             )
         )
 
@@ -250,7 +258,7 @@ def validate_options(news: dict[str, Any]) -> list[InputError]:
             errors.append(
                 InputError(
                     "completion_timeout",
-                    f"completion_timeout {timeout!r} minutes is out of range; use more than 0 "
+                    f"completion_timeout {timeout:g} minutes is out of range; use more than 0 "
                     f"and at most {MAX_COMPLETION_TIMEOUT_MINUTES:g} (24 hours)",
                 )
             )
