@@ -180,10 +180,10 @@ def load_waves(config: pulumi.Config) -> list[Wave] | None:
     except ConfigTypeError:
         entries = None
     if not isinstance(entries, list) or not entries:
-        shown = entries if entries is not None else config.get("waves")
+        given = entries if entries is not None else config.get("waves")
         raise InvalidInputError(
             f"config {key} must be a non-empty list of objects with a 'domains' list, got "
-            f"{shown!r}; for example: pulumi config set --path 'waves[0].domains[0]' logs-dev"
+            f"{given!r}; for example: pulumi config set --path 'waves[0].domains[0]' logs-dev"
         )
 
     if _read_default(config, "waitForCompletion") is not None:

@@ -66,7 +66,7 @@ COMMAND_TIMEOUT_SECONDS = 1800.0
 # Targets, checked at the size TARGET_SIZE (or the largest size run, if smaller).
 TARGET_SIZE = 100
 TIME_RATIO_TARGET = 1.3
-# The smoke run fails only above this ratio: two shared cores make single runs noisy.
+# --smoke fails only above this ratio, because single runs on two shared cores are noisy.
 SMOKE_TIME_RATIO_BOUND = 3.0
 CREATE_CALLS_TARGET = 2.0
 REFRESH_CALLS_TARGET = 1.0
@@ -76,7 +76,7 @@ POLL_REAL_SECONDS_TARGET = 30.0
 SMOKE_SIZE = 10
 
 # The emulator keeps a NOW update PENDING_UPDATE for this long (emulated seconds), longer
-# than any lifecycle here, so every refresh sees the same status at every size.
+# than any lifecycle here, so every refresh reads the same status at every size.
 LIFECYCLE_PENDING_SECONDS = 3600.0
 
 # Polling scenario: the emulator clock runs POLL_SPEED times real time, and the update

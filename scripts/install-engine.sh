@@ -6,7 +6,7 @@
 # pulumi-language-python-exec and pulumi-resource-pulumi-python (the host of dynamic
 # providers). A pulumi already on PATH at PULUMI_MIN_VERSION or newer, with its language
 # host beside it, is linked there instead of building anything. Otherwise both binaries are
-# built from the Go module proxy; the first build takes about 10 minutes on 2 cores, and
+# built from the Go module proxy. The first build takes about 10 minutes on 2 cores, and
 # later runs find the stamp file and return at once.
 set -euo pipefail
 

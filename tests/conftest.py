@@ -17,7 +17,7 @@ REGION = "us-east-1"
 def no_real_aws() -> Iterator[None]:
     """Give boto3 fake credentials and a dead local endpoint unless a test sets its own.
 
-    A unit test that forgets a stub then fails with a connection error on 127.0.0.1:9
+    A unit test that lacks a stub then fails with a connection error on 127.0.0.1:9
     instead of sending a request to AWS.
     """
     with pytest.MonkeyPatch.context() as patch:

@@ -1,7 +1,7 @@
 """The example program through the real pulumi CLI against the emulator.
 
 Every test runs real `pulumi` commands (built by scripts/install-engine.sh) with a local
-file backend; the dynamic provider runs in the engine's own provider process and reaches
+file backend. The dynamic provider runs in the engine's own provider process and reaches
 the emulator over HTTP through AWS_ENDPOINT_URL_OPENSEARCH. Assertions read the
 emulator's request log, the stack outputs and the exported state.
 """

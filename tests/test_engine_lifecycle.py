@@ -255,7 +255,7 @@ def test_time_after_required_deadline_fails_at_preview(
 def test_cli_import_fails_and_leaves_state_alone(
     client: EmulatorClient, workspace: PulumiWorkspace
 ) -> None:
-    """`pulumi import` cannot load a dynamic provider; the README tells users to declare instead."""
+    """`pulumi import` cannot load a dynamic provider; the README documents declaring instead."""
     seed(client)
     client.clear_requests()
 

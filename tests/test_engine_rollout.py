@@ -1,8 +1,8 @@
 """Rollouts in waves through the real pulumi CLI against the emulator.
 
-The order of the emulator's request log is the proof: no Start for a wave-2 domain before
-the wave-1 updates completed, nothing for wave 2 after a wave-1 failure, no duplicate
-Start when a re-run resumes, and only read calls during preview.
+The order of the emulator's request log is the proof. No Start for a wave-2 domain comes
+before the wave-1 updates completed, and nothing reaches wave 2 after a wave-1 failure.
+A re-run resumes without a duplicate Start, and preview makes only read calls.
 """
 
 from __future__ import annotations

@@ -840,7 +840,7 @@ def test_not_eligible_description_kept(
     assert result.outs["description"] == "status NOT_ELIGIBLE"
 
 
-def test_explicit_region_equal_to_stack_region_is_no_replace(
+def test_explicit_stack_region_not_replaced(
     provider: ServiceSoftwareUpdateProvider,
 ) -> None:
     provider.configure(ConfigureRequest(Config({"aws:region": "us-east-1"}, "project")))

@@ -43,7 +43,7 @@ _CLIENT_CONFIG = Config(
 )
 
 # For calls that are not idempotent (StartServiceSoftwareUpdate): botocore must not resend
-# one whose answer was lost, because the first may have been applied. The caller checks the
+# one whose response was lost, because the first may have been applied. The caller checks the
 # domain between attempts instead (domain.DomainUpdates.start).
 _SINGLE_ATTEMPT_CONFIG = _CLIENT_CONFIG.merge(
     Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -258,10 +258,11 @@ def software_options(domain_status: dict[str, Any]) -> dict[str, Any]:
 def _format_deadline(value: Any) -> str | None:
     if not isinstance(value, dt.datetime):
         return None
-    # AWS sends 0 for "no deadline" on domains without a pending required update.
+    # A deadline at or before the epoch means none: moto, and so the emulator, sends 0 for
+    # a domain without a required update.
     if value.timestamp() <= 0:
         return None
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return format_epoch_milliseconds(int(value.timestamp() * 1000))
 
 
 def scheduled_time_milliseconds(value: Any) -> int | None:

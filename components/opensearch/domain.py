@@ -86,7 +86,7 @@ class DomainUpdates:
         applied (False when an update already in flight was found after a failure).
 
         The call is not idempotent, and a lost response (timeout, dropped connection, 500)
-        may hide an applied request. So botocore does not retry it; after any failure
+        may hide an applied request. So botocore does not retry it. After any failure
         this describes the domain and treats an update now in flight as started, which
         also covers another stack or a person starting it a moment earlier. Only when the
         domain shows the request was not applied, and the error was throttling or a

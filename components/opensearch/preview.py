@@ -76,7 +76,7 @@ class PreviewAnnotator:
     ) -> None:
         """Schedule the log line for one domain; a no-op outside preview.
 
-        ``schedule`` holds the requested schedule_at and desired_start_time, so the line
+        ``schedule`` contains the requested schedule_at and desired_start_time, so the line
         can say when `up` would move a pending update.
         """
         if not pulumi.runtime.is_dry_run():

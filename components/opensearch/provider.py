@@ -22,7 +22,6 @@ Contract per operation:
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import time
@@ -53,6 +52,7 @@ from .schedule import (
     format_epoch_milliseconds,
     is_unknown,
     normalize_schedule,
+    to_epoch_milliseconds,
     validate_domain_name,
     validate_options,
 )
@@ -361,7 +361,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                 _log_info(f"{name}: domain no longer exists; nothing to cancel")
                 return
             raise
-        reason = _cancel_refusal(options)
+        reason = _reason_not_to_cancel(options)
         if reason:
             _log_info(f"{name}: cancel_on_delete is set but {reason}; leaving the update as is")
             return
@@ -438,8 +438,8 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         if not props.get("wait_for_completion"):
             return options
         if options["update_status"] == STATUS_NOT_ELIGIBLE:
-            # Waiting was asked for, so the caller (a rollout's next wave, say) relies on
-            # this domain being current; an update that cannot run must stop it.
+            # Waiting was requested because the caller (a rollout's next wave, say) relies
+            # on this domain being current. An update that cannot run must stop it.
             raise aws.SoftwareUpdateError(
                 "WaitForCompletion",
                 domain.domain_name,
@@ -571,7 +571,7 @@ def _raise_if_start_passed(
     )
 
 
-def _cancel_refusal(options: dict[str, Any]) -> str | None:
+def _reason_not_to_cancel(options: dict[str, Any]) -> str | None:
     if options["update_status"] != STATUS_PENDING:
         return f"the update status is {options['update_status']}, not PENDING_UPDATE"
     if not options.get("optional_deployment", True):
@@ -610,9 +610,8 @@ def _merge(described: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
 
 
 def _milliseconds_from_iso(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    return int(dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+    # Outputs store times as ISO-8601 UTC strings; an absent time stays None.
+    return to_epoch_milliseconds(value) if isinstance(value, str) else None
 
 
 def _has_unknown(inputs: dict[str, Any]) -> bool:

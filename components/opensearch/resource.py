@@ -125,8 +125,8 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
                 "another"
             )
         if isinstance(desired_start_time, dt.datetime):
-            # A datetime cannot cross to the provider process; a naive one is rejected here
-            # with the same message the provider's check gives for strings without offset.
+            # A datetime cannot cross to the provider process, so it is converted here. A
+            # naive one gets the message that check gives for strings without an offset.
             try:
                 desired_start_time = to_epoch_milliseconds(desired_start_time)
             except ValueError as exc:

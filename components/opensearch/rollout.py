@@ -7,7 +7,7 @@ the resources that depend on a failed one. The next `pulumi up` resumes, because
 completed updates show no change and an update in flight is adopted, not started again.
 
 NOTE: Pulumi's Python dynamic-provider host (SDK 3.272) runs at most 4 provider calls at
-once, and each waiting update holds one, so a wave waits for at most 4 domains at a time.
+once, and each waiting update occupies one, so a wave waits for at most 4 domains at a time.
 """
 
 from __future__ import annotations

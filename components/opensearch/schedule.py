@@ -134,7 +134,7 @@ def normalize_epoch_milliseconds(value: float) -> int:
     return int(value)
 
 
-def _shown(value: Any) -> str:
+def _display_value(value: Any) -> str:
     # Stack config numbers reach the provider as floats; show 1780000000000.0 as written.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -204,8 +204,9 @@ def normalize_schedule(
         errors.append(
             InputError(
                 "desired_start_time",
-                f"desired_start_time {_shown(desired)} is set but schedule_at is {schedule_at}, "
-                "which ignores it; remove desired_start_time or set schedule_at to TIMESTAMP",
+                f"desired_start_time {_display_value(desired)} is set but schedule_at is "
+                f"{schedule_at}, which ignores it; remove desired_start_time or set "
+                "schedule_at to TIMESTAMP",
             )
         )
 
@@ -214,7 +215,7 @@ def normalize_schedule(
         errors.append(
             InputError(
                 "desired_start_time",
-                f"desired_start_time {_shown(desired)} "
+                f"desired_start_time {_display_value(desired)} "
                 f"({format_epoch_milliseconds(desired_ms)}) is in the past; pick a future "
                 "time or use schedule_at NOW",
             )
@@ -223,8 +224,8 @@ def normalize_schedule(
     return {"schedule_at": schedule_at, "desired_start_time": desired_ms}, errors
 
 
-# Minutes. AWS does not publish how long an update runs; two hours covers the updates of
-# typical domains, and a timeout leaves the update running (the next `up` adopts it).
+# Minutes. AWS does not publish how long an update runs, so two hours is an estimate for
+# typical domains. A timeout leaves the update running, and the next `up` adopts it.
 DEFAULT_COMPLETION_TIMEOUT_MINUTES = 120.0
 MAX_COMPLETION_TIMEOUT_MINUTES = 24 * 60.0
 
