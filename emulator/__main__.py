@@ -1,11 +1,12 @@
 """Run the emulator in the foreground.
 
-Usage: ``python -m emulator --port 0 --speed 60 --port-file PATH``.
+Usage: ``python -m emulator --port 0 --speed 60 --port-file PATH --faults FILE.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -14,6 +15,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from emulator.errors import ControlError
+from emulator.faults import FaultConfig, parse_config
 from emulator.server import EmulatorServer
 
 log = logging.getLogger("emulator")
@@ -38,10 +41,30 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="file to write the bound port to once the server listens",
     )
+    parser.add_argument(
+        "--faults",
+        type=Path,
+        help="JSON file of initial fault rules, in the body format of POST /_emulator/faults",
+    )
     args = parser.parse_args(argv)
     if args.speed < 0:
         parser.error(f"--speed must be >= 0, got {args.speed}")
+    if args.faults is not None:
+        args.fault_config = _load_faults(parser, args.faults)
     return args
+
+
+def _load_faults(parser: argparse.ArgumentParser, path: Path) -> FaultConfig:
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        parser.error(f"cannot read --faults file {path}: {error}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        parser.error(f"--faults file {path} is not valid JSON: {error}")
+    try:
+        return parse_config(body)
+    except ControlError as error:
+        parser.error(f"invalid --faults file {path}: {error.message}")
 
 
 def _write_port_file(path: Path, port: int) -> None:
@@ -67,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    server = EmulatorServer(port=args.port, speed=args.speed).start()
+    server = EmulatorServer(port=args.port, speed=args.speed)
+    if args.faults is not None:
+        # Loaded before the server starts, so the rules apply from the first request.
+        server.app.state.faults.replace(args.fault_config)
+        log.info("loaded %d fault rule(s) from %s", len(args.fault_config.rules), args.faults)
+    server.start()
     # stdout carries only this line, for scripts that start the emulator and read its URL.
     print(f"emulator listening on {server.url}", flush=True)
     log.info("emulator listening on %s (clock speed %s)", server.url, args.speed)

@@ -5,15 +5,20 @@ model: StartServiceSoftwareUpdate, CancelServiceSoftwareUpdate,
 ListScheduledActions, UpdateScheduledAction, DescribeDomain and DescribeDomains.
 moto serves every other request, and the emulator rewrites the DomainStatus and
 DomainConfig in moto's responses so they carry the emulator's software state.
+Before and after serving, fault rules (emulator.faults) may delay a request,
+replace its response with an error, or drop its connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
+import socket
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from emulator import control, domains
 from emulator.clock import EmulatedClock
 from emulator.errors import ApiError, ControlError, validation_error
+from emulator.faults import Fault, FaultKind
 from emulator.model import RouteMatch, match_route, mutating_operations
 from emulator.operations import HANDLERS, Call
 from emulator.software import DomainKey
@@ -80,13 +86,75 @@ class EmulatorApp:
     # API requests
 
     def _serve_api(self, request: Request) -> Response:
+        """Serve one API request, with the fault that the rules pick, and log it.
+
+        Raises ConnectionDropped after closing the connection for a drop fault.
+        """
         body = request.get_data(cache=True)
         route = match_route(request.method, request.path)
         access_key, region = self._credentials(request)
         account_id = self._account_id(request, access_key)
         params = self._params(route, request, body)
         operation = route.name if route else None
+        domain = params.get("DomainName")
+        domain_name = domain if isinstance(domain, str) else None
 
+        fault = self.state.faults.choose(operation, domain_name)
+        if fault is not None and fault.kind is FaultKind.LATENCY:
+            # Outside the state lock, so that other requests go on meanwhile.
+            time.sleep(fault.seconds)
+
+        served_status: int | None = None
+        if fault is not None and fault.before:
+            now = self.state.clock.now()
+            response = self._fault_response(fault, domain_name)
+        else:
+            now, response = self._serve_locked(
+                request,
+                body=body,
+                route=route,
+                account_id=account_id,
+                region=region,
+                params=params,
+                operation=operation,
+            )
+            served_status = response.status_code
+            if fault is not None and fault.kind is FaultKind.INTERNAL_AFTER:
+                response = self._fault_response(fault, domain_name)
+
+        dropped = fault is not None and fault.drops_connection
+        error = None if dropped else response.headers.get("x-amzn-ErrorType")
+        entry = {
+            "time": now,
+            "operation": operation,
+            "domain": domain_name,
+            "region": region,
+            "params": params,
+            # None when the connection was dropped, because no response was sent.
+            "status": None if dropped else response.status_code,
+            "error": error.split(":", 1)[0] if error else None,
+            "injected": None if fault is None else fault.kind.value,
+            # Whether the emulator carried out the request, whatever the client received.
+            "applied": served_status is not None and served_status < 300,
+        }
+        self.state.requests.append(entry)
+        self._log_request(request, entry, served_status)
+        if dropped:
+            _drop_connection(request.environ)
+        return response
+
+    def _serve_locked(
+        self,
+        request: Request,
+        *,
+        body: bytes,
+        route: RouteMatch | None,
+        account_id: str,
+        region: str,
+        params: dict[str, Any],
+        operation: str | None,
+    ) -> tuple[float, Response]:
+        """Carry out the request under the state lock and return the clock time and response."""
         with self.state.lock:
             now = self.state.clock.now()
             try:
@@ -107,27 +175,38 @@ class EmulatorApp:
                 log.exception("%s failed for domain %s", operation, params.get("DomainName"))
                 internal = ApiError("InternalException", f"The emulator failed: {failure!r}")
                 response = _api_error_response(internal)
+        return now, response
 
-        error = response.headers.get("x-amzn-ErrorType")
-        domain = params.get("DomainName")
-        entry = {
-            "time": now,
-            "operation": operation,
-            "domain": domain if isinstance(domain, str) else None,
-            "region": region,
-            "params": params,
-            "status": response.status_code,
-            "error": error.split(":", 1)[0] if error else None,
-        }
-        self.state.requests.append(entry)
+    @staticmethod
+    def _fault_response(fault: Fault, domain: str | None) -> Response:
+        error = fault.api_error(domain)
+        if error is None:
+            # A dropped connection sends nothing, so the body is never read.
+            return Response(status=204)
+        return _api_error_response(error)
+
+    @staticmethod
+    def _log_request(request: Request, entry: dict[str, Any], served_status: int | None) -> None:
+        operation = entry["operation"] or f"{request.method} {request.path}"
+        if entry["injected"] is None:
+            log.info(
+                "%s domain=%s status=%s error=%s",
+                operation,
+                entry["domain"],
+                entry["status"],
+                entry["error"],
+            )
+            return
         log.info(
-            "%s domain=%s status=%d error=%s",
-            operation or f"{request.method} {request.path}",
+            "%s domain=%s status=%s error=%s injected=%s applied=%s served_status=%s",
+            operation,
             entry["domain"],
-            response.status_code,
+            entry["status"],
             entry["error"],
+            entry["injected"],
+            entry["applied"],
+            served_status,
         )
-        return response
 
     @staticmethod
     def _credentials(request: Request) -> tuple[str | None, str]:
@@ -266,6 +345,11 @@ class EmulatorApp:
         endpoint = parts[0]
         routes: dict[tuple[str, str], Any] = {
             ("GET", "health"): lambda: {"ok": True},
+            ("GET", "faults"): state.faults.snapshot,
+            ("POST", "faults"): lambda: control.set_faults(state, body),
+            ("DELETE", "faults"): lambda: control.clear_faults(state),
+            ("GET", "stuck"): lambda: control.stuck_info(state),
+            ("POST", "stuck"): lambda: control.change_stuck(state, body),
             ("POST", "domains"): lambda: control.seed_domain(state, body),
             ("GET", "clock"): lambda: control.clock_info(state),
             ("POST", "clock"): lambda: control.change_clock(state, body),
@@ -294,6 +378,28 @@ def _decode_json(data: bytes) -> Any:
         return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return _INVALID_JSON
+
+
+class ConnectionDropped(ConnectionAbortedError):
+    """Raised out of the WSGI app after an injected fault closed the client connection.
+
+    werkzeug's request handler treats a ConnectionError from the app as a client
+    that went away: it sends nothing more and the server goes on serving.
+    """
+
+
+def _drop_connection(environ: dict[str, Any]) -> None:
+    """Close the client's connection without a response, then raise ConnectionDropped."""
+    connection = environ.get("werkzeug.socket")
+    if connection is not None:
+        # The request body was read before this, so the shutdown sends a FIN and
+        # the client sees the connection closed before any response.
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    # NOTE: only werkzeug's server puts the socket in the environ. Under another
+    # WSGI server the exception alone ends the request, and that server may
+    # send its own error response instead.
+    raise ConnectionDropped("connection closed by an injected fault")
 
 
 def _clear_requests(state: EmulatorState) -> dict[str, Any]:

@@ -162,8 +162,46 @@ class EmulatorClient:
             body["account_id"] = account_id
         self._call("POST", "slots", body)
 
+    def set_faults(self, rules: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
+        """Replace all fault rules and zero their counters, and return what ``faults`` returns.
+
+        The rule format is in the docstring of emulator.faults.
+        """
+        return self._call("POST", "faults", {"seed": seed, "rules": rules})
+
+    def faults(self) -> dict[str, Any]:
+        """Return the seed, the rules, per-rule counters and the injected faults per operation."""
+        return self._call("GET", "faults")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def set_stuck(
+        self,
+        name: str,
+        stuck: bool = True,
+        *,
+        region: str = "us-east-1",
+        account_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Hold a domain's update in IN_PROGRESS however far the clock moves, or release it.
+
+        A released update completes the emulator's in_progress_seconds after the
+        later of its start and the release. Returns the domain's key, the flag
+        and its UpdateStatus.
+        """
+        body: dict[str, Any] = {"name": name, "region": region, "stuck": stuck}
+        if account_id is not None:
+            body["account_id"] = account_id
+        return self._call("POST", "stuck", body)
+
+    def stuck_domains(self) -> list[dict[str, Any]]:
+        """Return the name, region and account_id of every stuck domain."""
+        domains: list[dict[str, Any]] = self._call("GET", "stuck")["domains"]
+        return domains
+
     def reset(self) -> None:
-        """Delete all domains and requests, restore default settings and re-anchor the clock."""
+        """Delete domains, requests and fault rules, restore the settings, re-anchor the clock."""
         self._call("POST", "reset")
 
     def health(self) -> bool:

@@ -6,13 +6,15 @@ raises ControlError with a message that names the rejected field.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from emulator import domains
+from emulator import domains, faults
 from emulator.errors import ControlError
+from emulator.fields import Fields
 from emulator.software import (
     DomainKey,
     ScheduledBy,
@@ -23,92 +25,8 @@ from emulator.state import EmulatorState, SlotConfig
 
 _DOMAIN_NAME = re.compile(r"[a-z][a-z0-9\-]{2,27}")
 _ACCOUNT_ID = re.compile(r"\d{12}")
-_MISSING = object()
 
-
-class Fields:
-    """Typed, checked access to the members of a control request body."""
-
-    def __init__(self, body: Any) -> None:
-        if not isinstance(body, dict):
-            raise ControlError("the request body must be a JSON object")
-        self._body: dict[str, Any] = body
-        self._read: set[str] = set()
-
-    def _get(self, name: str) -> Any:
-        self._read.add(name)
-        return self._body.get(name, _MISSING)
-
-    def string(self, name: str, default: str | None = None) -> str:
-        value = self._get(name)
-        if value is _MISSING or value is None:
-            if default is None:
-                raise ControlError(f"field '{name}' is required")
-            return default
-        if not isinstance(value, str) or not value:
-            raise ControlError(f"field '{name}' must be a non-empty string, got {value!r}")
-        return value
-
-    def optional_string(self, name: str) -> str | None:
-        value = self._get(name)
-        if value is _MISSING or value is None:
-            return None
-        if not isinstance(value, str) or not value:
-            raise ControlError(f"field '{name}' must be a non-empty string or null, got {value!r}")
-        return value
-
-    def boolean(self, name: str, default: bool | None = None) -> bool:
-        value = self._get(name)
-        if value is _MISSING:
-            if default is None:
-                raise ControlError(f"field '{name}' is required")
-            return default
-        if not isinstance(value, bool):
-            raise ControlError(f"field '{name}' must be true or false, got {value!r}")
-        return value
-
-    def optional_number(self, name: str, minimum: float | None = None) -> float | None:
-        value = self._get(name)
-        if value is _MISSING or value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ControlError(f"field '{name}' must be a number, got {value!r}")
-        if minimum is not None and value < minimum:
-            raise ControlError(f"field '{name}' must be >= {minimum}, got {value!r}")
-        return float(value)
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self._get(name)
-        if value is _MISSING:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ControlError(
-                f"field '{name}' must be an integer from {low} to {high}, got {value!r}"
-            )
-        return value
-
-    def integer_list(self, name: str) -> list[int] | None:
-        value = self._get(name)
-        if value is _MISSING or value is None:
-            return None
-        if not isinstance(value, list) or not all(
-            isinstance(item, int) and not isinstance(item, bool) for item in value
-        ):
-            raise ControlError(f"field '{name}' must be a list of integers, got {value!r}")
-        return value
-
-    def choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
-        value = self._get(name)
-        if value is _MISSING or value is None:
-            return None
-        if value not in allowed:
-            raise ControlError(f"field '{name}' must be one of {', '.join(allowed)}, got {value!r}")
-        return str(value)
-
-    def reject_unknown(self) -> None:
-        unknown = sorted(set(self._body) - self._read)
-        if unknown:
-            raise ControlError(f"unknown field(s): {', '.join(unknown)}")
+control_log = logging.getLogger("emulator.control")
 
 
 def _domain_key(fields: Fields) -> DomainKey:
@@ -264,4 +182,55 @@ def change_slots(state: EmulatorState, body: Any) -> dict[str, Any]:
         "account_id": key.account_id,
         "unavailable": unavailable,
         "suggestions": suggestions,
+    }
+
+
+def set_faults(state: EmulatorState, body: Any) -> dict[str, Any]:
+    """Replace all fault rules and zero their counters. The body format is in emulator.faults."""
+    config = faults.parse_config(body)
+    state.faults.replace(config)
+    control_log.info("fault rules replaced: seed %d, %d rule(s)", config.seed, len(config.rules))
+    return state.faults.snapshot()
+
+
+def clear_faults(state: EmulatorState) -> dict[str, Any]:
+    state.faults.clear()
+    control_log.info("fault rules cleared")
+    return state.faults.snapshot()
+
+
+def change_stuck(state: EmulatorState, body: Any) -> dict[str, Any]:
+    """Hold a domain's update in IN_PROGRESS, or release it (see SoftwareState.set_stuck)."""
+    fields = Fields(body)
+    key = _domain_key(fields)
+    stuck = fields.boolean("stuck")
+    fields.reject_unknown()
+    with state.lock:
+        moto_domain = domains.find_domain(key)
+        if moto_domain is None:
+            raise ControlError(
+                f"domain {key.name!r} not found in account {key.account_id}, region {key.region}",
+                status=404,
+            )
+        software = state.software_for(key, moto_domain)
+        now = state.clock.now()
+        software.set_stuck(stuck, now, state.settings.in_progress_seconds)
+        status = software.status(now, state.settings.in_progress_seconds)
+    control_log.info("domain %s in %s: stuck=%s", key.name, key.region, stuck)
+    return {
+        "name": key.name,
+        "region": key.region,
+        "account_id": key.account_id,
+        "stuck": stuck,
+        "update_status": status.value,
+    }
+
+
+def stuck_info(state: EmulatorState) -> dict[str, Any]:
+    with state.lock:
+        keys = state.stuck_domains()
+    return {
+        "domains": [
+            {"name": key.name, "region": key.region, "account_id": key.account_id} for key in keys
+        ]
     }

@@ -14,15 +14,22 @@ class ApiError(Exception):
     client sees the status that AWS documents for that code.
     """
 
-    def __init__(self, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self, code: str, message: str, *, http_status: int | None = None, **extra: Any
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        # Overrides the model's status, for an error sent at another status
+        # (ThrottlingException at 400).
+        self._http_status = http_status
         # Modeled members of the error shape, such as SlotSuggestions.
         self.extra = extra
 
     @property
     def status(self) -> int:
+        if self._http_status is not None:
+            return self._http_status
         return error_status(self.code)
 
     def body(self) -> dict[str, Any]:

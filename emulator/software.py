@@ -76,6 +76,10 @@ class SoftwareState:
     scheduled_start: float | None = None
     scheduled_by: ScheduledBy | None = None
     completed_at: float | None = None
+    # A stuck update stays IN_PROGRESS however far the clock moves, until released.
+    stuck: bool = False
+    # Epoch seconds of the last release from stuck, which restarts the IN_PROGRESS period.
+    released_at: float | None = None
 
     def settle(self, now: float, in_progress_seconds: float) -> None:
         """Apply what the clock has made happen since the last read."""
@@ -93,9 +97,12 @@ class SoftwareState:
             self.scheduled_start = self.automated_update_date
             self.scheduled_by = ScheduledBy.SYSTEM
 
-        if self.scheduled_start is None or self.new_version is None:
+        if self.scheduled_start is None or self.new_version is None or self.stuck:
             return
-        finished_at = self.scheduled_start + in_progress_seconds
+        began = self.scheduled_start
+        if self.released_at is not None:
+            began = max(began, self.released_at)
+        finished_at = began + in_progress_seconds
         if now >= finished_at:
             self.current_version = self.new_version
             self.new_version = None
@@ -104,6 +111,7 @@ class SoftwareState:
             self.scheduled_start = None
             self.scheduled_by = None
             self.completed_at = finished_at
+            self.released_at = None
 
     def status(self, now: float, in_progress_seconds: float) -> UpdateStatus:
         self.settle(now, in_progress_seconds)
@@ -124,6 +132,18 @@ class SoftwareState:
     def unschedule(self) -> None:
         self.scheduled_start = None
         self.scheduled_by = None
+
+    def set_stuck(self, stuck: bool, now: float, in_progress_seconds: float) -> None:
+        """Hold the update in IN_PROGRESS, or release it.
+
+        A released update completes ``in_progress_seconds`` after the later of
+        its start and the release, so it never completes before the release.
+        """
+        # Settle first, so that an update already due completes before it is held.
+        self.settle(now, in_progress_seconds)
+        if self.stuck and not stuck:
+            self.released_at = now
+        self.stuck = stuck
 
     def next_off_peak_start(self, now: float) -> float:
         """Return the first start of the off-peak window (UTC) at or after ``now``."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from emulator import domains
 from emulator.clock import EmulatedClock
+from emulator.faults import FaultInjector
 from emulator.software import DomainKey, Settings, SoftwareState
 
 
@@ -51,7 +52,7 @@ class RequestLog:
 
 @dataclass
 class EmulatorState:
-    """Clock, settings, per-domain software state, slot settings and the request log.
+    """Clock, settings, per-domain software state, slot settings, fault rules and the request log.
 
     Callers hold ``lock`` while they read or change the software state, the
     settings or moto's backend, because the HTTP server runs one thread per request.
@@ -61,6 +62,8 @@ class EmulatorState:
     settings: Settings = field(default_factory=Settings)
     slots: dict[DomainKey, SlotConfig] = field(default_factory=dict)
     requests: RequestLog = field(default_factory=RequestLog)
+    # Has its own lock, so a request can pick its fault without taking ``lock``.
+    faults: FaultInjector = field(default_factory=FaultInjector)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _software: dict[DomainKey, _Entry] = field(default_factory=dict)
 
@@ -78,6 +81,14 @@ class EmulatorState:
     def seed_software(self, key: DomainKey, domain: Any, software: SoftwareState) -> None:
         self._software[key] = _Entry(domain, software)
 
+    def stuck_domains(self) -> list[DomainKey]:
+        # An entry whose domain was deleted and created again belongs to the old domain.
+        return [
+            key
+            for key, entry in self._software.items()
+            if entry.software.stuck and domains.find_domain(key) is entry.domain
+        ]
+
     def forget(self, key: DomainKey) -> SoftwareState | None:
         """Drop the state of a deleted domain and return its software state, if it had one."""
         self.slots.pop(key, None)
@@ -85,11 +96,13 @@ class EmulatorState:
         return None if entry is None else entry.software
 
     def reset(self) -> None:
-        """Drop all state and settings, re-anchor the clock on real time, and empty moto."""
+        """Drop all state, settings and fault rules, re-anchor the clock, and empty moto."""
         with self.lock:
             domains.reset_backends()
+            # Stuck flags live in the software state, so this releases every stuck domain.
             self._software.clear()
             self.slots.clear()
+            self.faults.clear()
             self.settings = Settings()
             self.requests.clear()
             self.clock.reset()
