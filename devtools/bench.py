@@ -553,6 +553,15 @@ def run_polling(client: EmulatorClient, work_dir: Path, product_path: Path) -> P
     return summarize_polling(client.requests(), in_progress, up_seconds)
 
 
+def described_domains(entry: dict[str, Any]) -> list[str]:
+    """Names a log entry describes: one for DescribeDomain, up to 5 for DescribeDomains."""
+    if entry["operation"] == "DescribeDomain":
+        return [str(entry["domain"])]
+    if entry["operation"] == "DescribeDomains":
+        return [str(name) for name in entry["params"].get("DomainNames", [])]
+    return []
+
+
 def summarize_polling(
     entries: list[dict[str, Any]], in_progress: float, up_seconds: float
 ) -> PollingResult:
@@ -572,9 +581,7 @@ def summarize_polling(
         times = sorted(
             float(entry["time"])
             for entry in entries
-            if entry["domain"] == domain
-            and entry["operation"] == "DescribeDomain"
-            and entry["time"] > start
+            if domain in described_domains(entry) and entry["time"] > start
         )
         in_progress_calls += sum(1 for moment in times if begin <= moment < completed)
         intervals = [(later - earlier) / POLL_SPEED for earlier, later in itertools.pairwise(times)]

@@ -62,20 +62,26 @@ class DomainUpdates:
         domain_name: str,
         start_client: OpenSearchServiceClient | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        describer: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self.client = client
         self.domain_name = domain_name
         # Start goes through a client without botocore retries; see start().
         self.start_client = start_client or client
         self.sleep = sleep
+        # Returns one domain's DomainStatus; the provider passes a DescribeBatcher's.
+        self.describer = describer or self._describe_one
+
+    def _describe_one(self, name: str) -> dict[str, Any]:
+        return dict(self.client.describe_domain(DomainName=name)["DomainStatus"])
 
     def describe(self) -> dict[str, Any]:
-        """Return the domain's software options (one DescribeDomain call)."""
+        """Return the domain's software options (one DescribeDomain, or a share of a batch)."""
         try:
-            response = self.client.describe_domain(DomainName=self.domain_name)
+            status = self.describer(self.domain_name)
         except (ClientError, BotoCoreError) as exc:
             raise aws.translate_error(exc, "DescribeDomain", self.domain_name) from exc
-        return aws.software_options(dict(response["DomainStatus"]))
+        return aws.software_options(status)
 
     def start(
         self, schedule_at: str, desired_start_time: int | None

@@ -42,7 +42,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import aws
+from . import aws, batching
 from .domain import IN_FLIGHT_STATUSES, DomainUpdates, schedule_differs
 from .schedule import (
     DEFAULT_COMPLETION_TIMEOUT_MINUTES,
@@ -462,10 +462,12 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         region = props.get("region") or props.get("resolved_region") or self._default_region
         profile = props.get("profile") or self._default_profile
         role_arn = props.get("role_arn")
+        client = aws.opensearch_client(region, profile, role_arn)
         return DomainUpdates(
-            aws.opensearch_client(region, profile, role_arn),
+            client,
             domain_name,
             start_client=aws.opensearch_client(region, profile, role_arn, single_attempt=True),
+            describer=batching.batcher_for(client).describe,
         )
 
     def _outputs(
