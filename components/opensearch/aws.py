@@ -27,13 +27,19 @@ if TYPE_CHECKING:
 
 # Seconds. StartServiceSoftwareUpdate only records a schedule, so a healthy call returns
 # well within these. An endpoint that never responds blocks one call for at most
-# MAX_ATTEMPTS * (CONNECT + READ) = 75 s, plus botocore's backoff between attempts.
+# MAX_ATTEMPTS * (CONNECT + READ) = 150 s, plus botocore's backoff between attempts.
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 10
 
 # Total attempts per call, first one included, in botocore's "standard" retry mode, which
 # retries throttling errors, 5xx responses and connection errors with jittered backoff.
-MAX_ATTEMPTS = 5
+# With a third of all calls failing, 5 attempts left about 1 call in 240 failing
+# (0.335 ** 5), so most 100-domain runs under the emulator's fault injection had a failed
+# domain. 10 attempts make that about 1 call in 50,000. botocore waits a random part of
+# 1, 2, 4, 8 and 16 s, then of 20 s, between attempts: at most 111 s for one call. Its
+# retry quota (500 units per client, 5 per throttled and 14 per other retry, refunded on
+# success) ends the retries of a client sooner when most of its calls keep failing.
+MAX_ATTEMPTS = 10
 
 _CLIENT_CONFIG = Config(
     connect_timeout=CONNECT_TIMEOUT_SECONDS,

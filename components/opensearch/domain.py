@@ -8,6 +8,7 @@ that names the operation, the domain, the AWS error code and the next step.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,8 +42,11 @@ _RETRYABLE_START_ERRORS = (
     "ServiceUnavailable",
     "ServiceUnavailableException",
 )
-# Seconds before the second attempt of a Start; doubles for each attempt after that.
+# Seconds before the second attempt of a Start, doubling for each attempt after that up
+# to the cap, as botocore's backoff does. Each wait is a random 50 to 100 % of that, so
+# the domains of one wave that failed together do not retry together.
 _START_BACKOFF_SECONDS = 1.0
+_START_MAX_BACKOFF_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,13 @@ class DomainUpdates:
                     raise aws.translate_error(
                         exc, "StartServiceSoftwareUpdate", self.domain_name
                     ) from exc
-                delay = _START_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                ceiling = min(
+                    _START_MAX_BACKOFF_SECONDS, _START_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                )
+                delay = random.uniform(0.5, 1.0) * ceiling
                 logger.info(
                     "%s: StartServiceSoftwareUpdate attempt %d failed (%s); the domain shows "
-                    "it was not applied, retrying in %.0f s",
+                    "it was not applied, retrying in %.1f s",
                     self.domain_name,
                     attempt,
                     exc,
