@@ -3,6 +3,19 @@
 Polls DescribeDomain with capped exponential backoff and jitter. The jitter only
 lengthens a delay, so at steady state each domain costs at most one call per
 ``max_seconds``. Sleep, clock and random source are injectable for tests.
+
+The wait also stops when the engine that started it is gone. Pulumi runs each plugin
+in a process group of its own, and a forced stop (a second Ctrl-C, SIGINT or SIGTERM)
+leaves the dynamic-provider host running after `pulumi` exits. Before each poll the waiter connects to the engine's address, which the
+engine passes to every plugin as its first argument. A refused connection means no
+caller is left to read the result, so the waiter makes no more AWS calls.
+
+The wait stops early, too, when its own process shuts down. When pulumi ends a run while
+a wait still goes on, it interrupts the host with SIGINT (seen in this project's engine
+runs). The host then stops its gRPC server and returns from its main thread, but Python
+joins the host's worker threads before it exits, and one of them is this wait. Without
+the check it would go on calling AWS until the update completed or completion_timeout
+(two hours by default) passed.
 """
 
 from __future__ import annotations
@@ -10,6 +23,9 @@ from __future__ import annotations
 import logging
 import os
 import random
+import socket
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +43,78 @@ POLL_INITIAL_ENV = "PULUMI_OPENSEARCH_POLL_INITIAL_SECONDS"
 POLL_MAX_ENV = "PULUMI_OPENSEARCH_POLL_MAX_SECONDS"
 
 
+# Seconds between checks for a process shutdown while sleeping between polls.
+SHUTDOWN_CHECK_SECONDS = 0.5
+# Seconds to wait for the engine's gRPC port to accept a connection.
+ENGINE_CHECK_TIMEOUT_SECONDS = 2.0
+
+
 class CompletionTimeoutError(SoftwareUpdateError):
     """The update did not reach COMPLETED within completion_timeout."""
+
+
+class WaitInterruptedError(SoftwareUpdateError):
+    """The process is shutting down, so the wait ended before the update completed."""
+
+
+def process_running() -> bool:
+    """Return False once the interpreter has begun to shut down.
+
+    threading's shutdown marks the main thread as stopped before it joins the other
+    threads, so this turns False while a worker thread still runs (CPython 3.11
+    threading._shutdown).
+    """
+    return threading.main_thread().is_alive()
+
+
+def engine_address() -> tuple[str, int] | None:
+    """Return the engine's gRPC address when this process is Pulumi's dynamic-provider host.
+
+    The host runs as `python -m pulumi.dynamic ADDRESS`; anywhere else this is None.
+    """
+    if len(sys.argv) < 2 or not sys.argv[0].replace("\\", "/").endswith(
+        "pulumi/dynamic/__main__.py"
+    ):
+        return None
+    host, _, port = sys.argv[1].rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    return host, int(port)
+
+
+def engine_running() -> bool:
+    """Return False only when the engine's address refuses connections.
+
+    Any other outcome, including a timeout, counts as running, so a busy machine never
+    ends a wait that the engine still needs.
+    """
+    address = engine_address()
+    if address is None:
+        return True
+    try:
+        with socket.create_connection(address, timeout=ENGINE_CHECK_TIMEOUT_SECONDS):
+            return True
+    except ConnectionRefusedError:
+        return False
+    except OSError:
+        return True
+
+
+def interruptible_sleep(
+    seconds: float,
+    *,
+    running: Callable[[], bool] = process_running,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Sleep ``seconds`` in short slices; return False as soon as ``running()`` is False."""
+    remaining = seconds
+    while remaining > 0:
+        if not running():
+            return False
+        step = min(SHUTDOWN_CHECK_SECONDS, remaining)
+        sleep(step)
+        remaining -= step
+    return running()
 
 
 @dataclass(frozen=True)
@@ -63,17 +149,20 @@ def wait_for_completion(
     first: dict[str, Any],
     *,
     settings: PollSettings | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], bool] = interruptible_sleep,
     clock: Callable[[], float] = time.monotonic,
     random_fraction: Callable[[], float] = random.random,
     log: Callable[[str], None] = logger.info,
+    engine_alive: Callable[[], bool] = engine_running,
 ) -> dict[str, Any]:
     """Poll until the update is COMPLETED and return the final software options.
 
     ``first`` contains the options already read, so a finished update costs no call.
-    Raises CompletionTimeoutError after ``timeout_minutes``, and SoftwareUpdateError
-    when the update leaves PENDING_UPDATE or IN_PROGRESS for anything but COMPLETED
-    (for example when someone cancels it).
+    ``sleep`` returns False when the process is shutting down, and ``engine_alive``
+    returns False when the engine is gone: both raise WaitInterruptedError. Raises
+    CompletionTimeoutError after ``timeout_minutes``, and SoftwareUpdateError when the
+    update leaves PENDING_UPDATE or IN_PROGRESS for anything but COMPLETED (for example
+    when someone cancels it).
     """
     settings = settings or PollSettings.from_environment()
     started = clock()
@@ -114,6 +203,14 @@ def wait_for_completion(
             )
         # The last poll lands on the deadline, so a completion just before it still counts.
         delay = min(settings.delay(attempt, random_fraction()), remaining)
-        sleep(delay)
+        if not sleep(delay) or not engine_alive():
+            raise WaitInterruptedError(
+                "WaitForCompletion",
+                domain_name,
+                "Interrupted",
+                f"pulumi was interrupted while the update to {options.get('new_version')} "
+                f"was {status}",
+                "The update keeps running in AWS; run pulumi up again to adopt it",
+            )
         attempt += 1
         options = describe()
