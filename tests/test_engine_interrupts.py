@@ -263,6 +263,9 @@ def test_two_stacks_at_once_start_once(
         stack.set_config("domains", names)
         stack.set_config("scheduleAt", "NOW")
 
+    # A second of latency on each Start makes both stacks describe the domains before
+    # either Start is carried out, which is the race that could start an update twice.
+    client.set_faults([{"operation": START, "kind": "latency", "seconds": 1.0}])
     processes = [start_up(stack, "--non-interactive") for stack in (workspace, other)]
     outputs = [process.communicate(timeout=300)[0] for process in processes]
 
@@ -275,5 +278,6 @@ def test_two_stacks_at_once_start_once(
         updates = stack.outputs()["updates"]
         assert {updates[name]["update_status"] for name in names} == {"PENDING_UPDATE"}
     rejected = starts(client)[False]
+    assert rejected > 0, "the stacks never raced; the test proves nothing"
     record(domains=len(names), starts_applied=len(names), starts_rejected=rejected)
     other.remove_stack()
