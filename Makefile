@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint unit engine-tests venv engine emulator clean bench bench-smoke
+.PHONY: demo test lint unit engine-tests venv engine emulator clean bench bench-smoke reliability
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,10 @@ bench: venv engine
 ## bench-smoke: one quick run at N=10 for CI; fails on a missed call-count or size target
 bench-smoke: venv engine
 	$(PY) -m devtools.bench --smoke
+
+## reliability: the whole suite, then its faults, interruptions and checks in docs/reliability.md
+reliability: venv engine
+	$(PY) -m devtools.reliability --output docs/reliability.md
 
 clean:
 	rm -rf .state .mypy_cache .ruff_cache .pytest_cache
