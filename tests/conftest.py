@@ -27,6 +27,10 @@ from devtools.engine import (
 )
 from emulator import MUTATING_OPERATIONS, EmulatorClient, EmulatorServer
 
+# Test modules import helpers from this plugin module, so pytest must know to rewrite its
+# asserts before it is first imported, during collection.
+pytest.register_assert_rewrite("emulator_fixtures")
+
 REGION = "us-east-1"
 # Commands that must never change anything in AWS.
 READ_ONLY_COMMANDS = ("preview", "refresh")

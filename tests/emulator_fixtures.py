@@ -5,7 +5,16 @@ Test modules load them with ``pytest_plugins = ["emulator_fixtures"]``.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -15,6 +24,7 @@ from mypy_boto3_opensearch.client import OpenSearchServiceClient
 from emulator import EmulatorClient, EmulatorServer
 
 REGION = "us-east-1"
+ROOT = Path(__file__).resolve().parent.parent
 
 # Fake credentials and no instance-metadata lookup, so that botocore never
 # looks for real credentials or contacts any host but the emulator.
@@ -95,3 +105,42 @@ def clean_emulator(emulator_client: EmulatorClient) -> EmulatorClient:
     """The module's emulator, reset to no domains, default settings and an empty log."""
     emulator_client.reset()
     return emulator_client
+
+
+def start_emulator_process(port_file: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """Run `python -m emulator` on a free port; return the process and its URL once it listens.
+
+    The caller stops the process (SIGTERM) and reads its output.
+    """
+    command = [sys.executable, "-m", "emulator", "--port", "0", "--port-file", str(port_file)]
+    process = subprocess.Popen(
+        [*command, *extra],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 15
+    while not port_file.exists():
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, "the emulator wrote no port file in 15 seconds"
+        time.sleep(0.05)
+    return process, f"http://127.0.0.1:{int(port_file.read_text())}"
+
+
+@pytest.fixture(scope="session")
+def emulator_process() -> Callable[..., tuple[subprocess.Popen[str], str]]:
+    """``start_emulator_process``, for tests that run the emulator's command line."""
+    return start_emulator_process
+
+
+def control_call(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """Send a raw control request and return the status and decoded JSON body."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_emulator/{path}", data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

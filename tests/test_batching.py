@@ -28,6 +28,16 @@ def live(emulator_client: EmulatorClient) -> EmulatorClient:
     return emulator_client
 
 
+@pytest.fixture
+def patient(
+    emulator_server: EmulatorServer, opensearch_factory: Callable[..., Any]
+) -> DescribeBatcher:
+    """A batcher against the emulator whose long quiet period does not depend on timing."""
+    return DescribeBatcher(
+        opensearch_factory(emulator_server.url), quiet_seconds=0.5, max_wait_seconds=2
+    )
+
+
 def describe_at_once(batcher: DescribeBatcher, names: list[str]) -> dict[str, Any]:
     """Call ``batcher.describe`` for every name from its own thread, released together."""
     barrier = threading.Barrier(len(names))
@@ -66,14 +76,9 @@ def test_batcher_single_caller_uses_describe_domain(
 
 
 def test_batcher_concurrent_callers_share_request(
-    live: EmulatorClient,
-    emulator_server: EmulatorServer,
-    opensearch_factory: Callable[..., Any],
+    live: EmulatorClient, patient: DescribeBatcher
 ) -> None:
-    # A long quiet period makes the test independent of thread start-up timing.
-    batcher = DescribeBatcher(
-        opensearch_factory(emulator_server.url), quiet_seconds=0.5, max_wait_seconds=2
-    )
+    batcher = patient
     names = ["dom0", "dom1", "dom2", "dom3"]
     results = describe_at_once(batcher, names)
     for name in names:
@@ -85,14 +90,8 @@ def test_batcher_concurrent_callers_share_request(
     assert sorted(entries[0]["params"]["DomainNames"]) == names
 
 
-def test_batcher_splits_batches_above_five(
-    live: EmulatorClient,
-    emulator_server: EmulatorServer,
-    opensearch_factory: Callable[..., Any],
-) -> None:
-    batcher = DescribeBatcher(
-        opensearch_factory(emulator_server.url), quiet_seconds=0.5, max_wait_seconds=2
-    )
+def test_batcher_splits_batches_above_five(live: EmulatorClient, patient: DescribeBatcher) -> None:
+    batcher = patient
     names = [f"dom{index}" for index in range(8)]
     results = describe_at_once(batcher, names)
     assert {name: result["DomainName"] for name, result in results.items()} == {
@@ -111,13 +110,9 @@ def test_batcher_splits_batches_above_five(
 
 
 def test_batcher_unknown_domain_gets_not_found(
-    live: EmulatorClient,
-    emulator_server: EmulatorServer,
-    opensearch_factory: Callable[..., Any],
+    live: EmulatorClient, patient: DescribeBatcher
 ) -> None:
-    batcher = DescribeBatcher(
-        opensearch_factory(emulator_server.url), quiet_seconds=0.5, max_wait_seconds=2
-    )
+    batcher = patient
     results = describe_at_once(batcher, ["dom0", "ghost", "dom1"])
     assert isinstance(results["dom0"], dict)
     assert isinstance(results["dom1"], dict)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from emulator_fixtures import control_call
 from mypy_boto3_opensearch.client import OpenSearchServiceClient
 
 from emulator import MUTATING_OPERATIONS, EmulatorClient, EmulatorError, EmulatorServer, operations
@@ -55,17 +53,6 @@ def iso(epoch_seconds: float) -> str:
     return datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
-
-
-def control_call(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """Send a raw control request and return the status and decoded JSON body."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/_emulator/{path}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 # Clock
@@ -1196,25 +1183,11 @@ def test_server_binds_loopback_free_port() -> None:
 
 
 @pytest.mark.usefixtures("fake_aws_environment")
-def test_main_writes_port_and_stops(tmp_path: Path, opensearch_factory: OpenSearchFactory) -> None:
-    port_file = tmp_path / "port"
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", "--port-file", str(port_file)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_main_writes_port_and_stops(
+    tmp_path: Path, opensearch_factory: OpenSearchFactory, emulator_process: Callable[..., Any]
+) -> None:
+    process, url = emulator_process(tmp_path / "port")
     try:
-        deadline = time.monotonic() + 15
-        while not port_file.exists():
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the emulator wrote no port file in 15 seconds"
-            time.sleep(0.05)
-        port = int(port_file.read_text())
-        url = f"http://127.0.0.1:{port}"
         client = EmulatorClient(url)
         assert client.health() is True
         client.seed_domain("alpha")

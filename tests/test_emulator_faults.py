@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.retries import standard
+from emulator_fixtures import control_call
 from mypy_boto3_opensearch.client import OpenSearchServiceClient
 
 from emulator import EmulatorClient, EmulatorServer
@@ -73,17 +70,6 @@ def error_of(error: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
         response["ResponseMetadata"]["HTTPStatusCode"],
         response["Error"]["Message"],
     )
-
-
-def control_call(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """Send a raw control request and return the status and decoded JSON body."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/_emulator/{path}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def log_of(emulator: EmulatorClient, operation: str) -> list[dict[str, Any]]:
@@ -741,29 +727,14 @@ def test_cli_rejects_bad_faults_file(
 
 
 @pytest.mark.usefixtures("fake_aws_environment")
-def test_cli_serves_with_faults(tmp_path: Path) -> None:
+def test_cli_serves_with_faults(tmp_path: Path, emulator_process: Callable[..., Any]) -> None:
     faults_file = tmp_path / "faults.json"
     faults_file.write_text(
         json.dumps({"seed": 2, "rules": [{"operation": "ListDomainNames", "kind": "throttle"}]}),
         encoding="utf-8",
     )
-    port_file = tmp_path / "port"
-    command = [sys.executable, "-m", "emulator", "--port", "0", "--port-file", str(port_file)]
-    process = subprocess.Popen(
-        [*command, "--faults", str(faults_file)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, url = emulator_process(tmp_path / "port", "--faults", str(faults_file))
     try:
-        deadline = time.monotonic() + 15
-        while not port_file.exists():
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the emulator wrote no port file in 15 seconds"
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{int(port_file.read_text())}"
         assert EmulatorClient(url).faults()["rules"] == [
             {"operation": "ListDomainNames", "kind": "throttle", "rate": 1.0}
         ]
