@@ -1,7 +1,7 @@
 """Run the reliability tests and publish what they tried and what held.
 
-`make reliability` runs the whole test suite once (engine tests included, about ten
-minutes on 2 cores) with two extra outputs: pytest's JUnit XML, for the outcome of
+`make reliability` runs the whole test suite once, engine tests included (about ten
+minutes on 2 cores). It requests two extra outputs from pytest: JUnit XML, for the outcome of
 every test, and the figures that tests keep with the ``record`` fixture (see
 tests/conftest.py), such as the faults the emulator injected and the Starts it carried
 out. This script turns both into the tables of docs/reliability.md, between the
