@@ -6,9 +6,10 @@ lengthens a delay, so at steady state each domain costs at most one call per
 
 The wait also stops when the engine that started it is gone. Pulumi runs each plugin
 in a process group of its own, and a forced stop (a second Ctrl-C, SIGINT or SIGTERM)
-leaves the dynamic-provider host running after `pulumi` exits. Before each poll the waiter connects to the engine's address, which the
-engine passes to every plugin as its first argument. A refused connection means no
-caller is left to read the result, so the waiter makes no more AWS calls.
+leaves the dynamic-provider host running after `pulumi` exits. Before each poll the
+waiter connects to the engine's address, which the engine passes to every plugin as its
+first argument. A refused connection means no caller is left to read the result, so the
+waiter makes no more AWS calls.
 
 The wait stops early, too, when its own process shuts down. When pulumi ends a run while
 a wait still goes on, it interrupts the host with SIGINT (seen in this project's engine
