@@ -10,19 +10,21 @@ nothing here returns them, so they cannot reach resource inputs, outputs or stat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import threading
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
+# boto3 and the rest of botocore are imported where a client is made, not here: the
+# program process imports this module for every `pulumi preview` and `up` but makes no
+# client unless a rollout annotates its preview, and boto3 costs about 0.15 s to import.
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
-from botocore.session import get_session
 
 from .schedule import format_epoch_milliseconds, normalize_epoch_milliseconds
 
 if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
     from mypy_boto3_opensearch import OpenSearchServiceClient
 
 # Seconds. StartServiceSoftwareUpdate only records a schedule, so a healthy call returns
@@ -41,20 +43,27 @@ READ_TIMEOUT_SECONDS = 10
 # success) ends the retries of a client sooner when most of its calls keep failing.
 MAX_ATTEMPTS = 10
 
-_CLIENT_CONFIG = Config(
-    connect_timeout=CONNECT_TIMEOUT_SECONDS,
-    read_timeout=READ_TIMEOUT_SECONDS,
-    # total_max_attempts counts the first attempt; botocore's max_attempts counts retries.
-    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-    user_agent_extra="pulumi-opensearch-software-update",
-)
 
-# For calls that are not idempotent (StartServiceSoftwareUpdate): botocore must not resend
-# one whose response was lost, because the first may have been applied. The caller checks the
-# domain between attempts instead (domain.DomainUpdates.start).
-_SINGLE_ATTEMPT_CONFIG = _CLIENT_CONFIG.merge(
-    Config(retries={"mode": "standard", "total_max_attempts": 1})
-)
+@functools.cache
+def client_config(*, single_attempt: bool = False) -> Config:
+    """Return the botocore Config of every client: timeouts, retries and user agent.
+
+    With ``single_attempt``, botocore sends each request once. That is for calls that are
+    not idempotent (StartServiceSoftwareUpdate): botocore must not resend one whose
+    response was lost, because the first may have been applied. The caller checks the
+    domain between attempts instead (domain.DomainUpdates.start).
+    """
+    from botocore.config import Config  # noqa: PLC0415 (lazy import)
+
+    # total_max_attempts counts the first attempt; botocore's max_attempts counts retries.
+    attempts = 1 if single_attempt else MAX_ATTEMPTS
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": attempts},
+        user_agent_extra="pulumi-opensearch-software-update",
+    )
+
 
 # Name of the STS session when role_arn is set; CloudTrail shows it for every call made.
 ROLE_SESSION_NAME = "pulumi-opensearch-software-update"
@@ -135,7 +144,7 @@ def opensearch_client(
         client = _clients.get(key)
         if client is None:
             session = _session(region, profile, role_arn)
-            config = _SINGLE_ATTEMPT_CONFIG if single_attempt else _CLIENT_CONFIG
+            config = client_config(single_attempt=single_attempt)
             client = session.client("opensearch", config=config)
             _clients[key] = client
             _freeze_loaded_models()
@@ -163,6 +172,8 @@ def _session(
 ) -> boto3.session.Session:
     # One session per (region, profile, role): both clients share its loaded service
     # model and credentials, which saves about 0.15 s per provider process.
+    import boto3  # noqa: PLC0415 (lazy import)
+
     key = (region, profile, role_arn)
     session = _sessions.get(key)
     if session is not None:
@@ -194,7 +205,11 @@ def _session(
 
 
 def _assumed_role_session(base: boto3.session.Session, role_arn: str) -> boto3.session.Session:
-    sts = base.client("sts", config=_CLIENT_CONFIG)
+    import boto3  # noqa: PLC0415 (lazy import)
+    from botocore.credentials import RefreshableCredentials  # noqa: PLC0415 (lazy import)
+    from botocore.session import get_session  # noqa: PLC0415 (lazy import)
+
+    sts = base.client("sts", config=client_config())
 
     def fetch() -> dict[str, Any]:
         try:

@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import boto3
 import pulumi
 from botocore.exceptions import BotoCoreError, ClientError
 from pulumi.dynamic import (
@@ -622,6 +621,8 @@ def _has_unknown(inputs: dict[str, Any]) -> bool:
 
 def _boto3_default_region() -> str | None:
     # Reads only the environment and the AWS config files; sends nothing.
+    import boto3  # noqa: PLC0415 (lazy import)
+
     try:
         return boto3.session.Session().region_name
     except BotoCoreError:
