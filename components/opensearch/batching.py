@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 # DescribeDomains accepts at most 5 domain names per request.
 MAX_NAMES = 5
+# Pulumi's Python dynamic-provider host serves at most 4 calls at once
+# (ThreadPoolExecutor(max_workers=4) in pulumi/dynamic/__main__.py, SDK 3.272), so once
+# 4 callers wait no other can arrive, and the batch goes out without the quiet period.
+FULL_BATCH = 4
 # Seconds the first caller waits for another caller to arrive before it sends what it
 # has. In engine logs the next call reached the host about a millisecond after a reply.
 QUIET_SECONDS = 0.003
@@ -101,7 +105,7 @@ class DescribeBatcher:
     def _gather(self) -> list[_Request]:
         """Take the next batch once it is full or callers stop arriving. Lock held."""
         deadline = time.monotonic() + self.max_wait_seconds
-        while len(self._pending) < MAX_NAMES and self.batching:
+        while len(self._pending) < FULL_BATCH and self.batching:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
