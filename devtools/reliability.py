@@ -219,6 +219,27 @@ def guard_lines(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def commit_line() -> str:
+    """Return the checked-out commit, and whether the working tree differs from it."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if not head:
+        return "not a git checkout"
+    return f"{head}, with uncommitted changes" if changed else head
+
+
 def render(
     outcomes: dict[str, Outcome], report: dict[str, Any], command: str, started: dt.datetime
 ) -> str:
@@ -232,6 +253,7 @@ def render(
         f"- Machine: {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}",
         f"- Command: `{command}`",
+        f"- Commit: {commit_line()}",
         "",
         "### Outcomes by area",
         "",
