@@ -52,6 +52,17 @@ def test_epoch_seconds_rejected_with_hint() -> None:
         to_epoch_milliseconds(1_780_003_600)
 
 
+def test_epoch_microseconds_rejected_with_hint() -> None:
+    with pytest.raises(ValueError, match=r"if it is epoch microseconds, use 1780003600000"):
+        to_epoch_milliseconds(1_780_003_600_000_000)
+
+
+def test_time_after_year_9999_rejected() -> None:
+    with pytest.raises(ValueError, match=r"253402300800000 is too large .* after the year 9999$"):
+        to_epoch_milliseconds(253_402_300_800_000)
+    assert to_epoch_milliseconds(253_402_300_799_999) == 253_402_300_799_999
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

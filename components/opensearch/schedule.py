@@ -31,6 +31,9 @@ DOMAIN_NAME_PATTERN = re.compile(r"[a-z][a-z0-9\-]+")
 # above it, and any time in epoch seconds stays below it until the year 33658, so a smaller
 # value is taken as seconds by mistake.
 _MIN_EPOCH_MILLISECONDS = 1_000_000_000_000
+# Epoch milliseconds for 10000-01-01T00:00:00Z, the first moment that Python's datetime,
+# and so ISO-8601 output, cannot hold. A start time in epoch microseconds is above it.
+_END_EPOCH_MILLISECONDS = 253_402_300_800_000
 
 
 class InvalidInputError(pulumi.RunError, ValueError):
@@ -96,6 +99,16 @@ def to_epoch_milliseconds(value: Any) -> int:
             )
             raise ValueError(
                 f"desired_start_time {value} is too small for epoch milliseconds{hint}"
+            )
+        if value >= _END_EPOCH_MILLISECONDS:
+            hint = (
+                f"; if it is epoch microseconds, use {value // 1000}"
+                if value // 1000 >= _MIN_EPOCH_MILLISECONDS
+                else ""
+            )
+            raise ValueError(
+                f"desired_start_time {value} is too large for epoch milliseconds: it falls "
+                f"after the year 9999{hint}"
             )
         return value
     if isinstance(value, dt.datetime):
