@@ -238,3 +238,8 @@ def test_waiter_stops_when_engine_is_gone() -> None:
         )
 
     assert describes == []
+
+
+def test_delay_stays_capped_after_many_polls() -> None:
+    settings = PollSettings()
+    assert settings.delay(5000, 0.0) == settings.max_seconds

@@ -44,6 +44,8 @@ POLL_INITIAL_ENV = "PULUMI_OPENSEARCH_POLL_INITIAL_SECONDS"
 POLL_MAX_ENV = "PULUMI_OPENSEARCH_POLL_MAX_SECONDS"
 
 
+# Polls after which the delay stops doubling; far beyond the cap for any sane settings.
+_MAX_GROWTH_STEPS = 64
 # Seconds between checks for a process shutdown while sleeping between polls.
 SHUTDOWN_CHECK_SECONDS = 0.5
 # Seconds to wait for the engine's gRPC port to accept a connection.
@@ -139,7 +141,10 @@ class PollSettings:
 
     def delay(self, attempt: int, random_fraction: float) -> float:
         """Return the delay before poll number ``attempt`` (0-based)."""
-        base = min(self.max_seconds, self.initial_seconds * self.multiplier**attempt)
+        # The exponent stops growing once the delay is capped anyway: 2.0 ** 1024 overflows,
+        # which a 24-hour completion_timeout reaches after about 9 hours of polling.
+        growth = self.multiplier ** min(attempt, _MAX_GROWTH_STEPS)
+        base = min(self.max_seconds, self.initial_seconds * growth)
         return base * (1 + self.jitter * random_fraction)
 
 
