@@ -30,10 +30,12 @@ The stack exports ``updates``, a map from domain name to its versions and status
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi.runtime.config
 from pulumi.config import ConfigTypeError
 
 from components.opensearch import ServiceSoftwareUpdate, SoftwareUpdateRollout, Wave
@@ -230,9 +232,35 @@ def load_waves(config: pulumi.Config) -> list[Wave] | None:
     return waves
 
 
+def check_config_keys(config: pulumi.Config) -> None:
+    """Reject a stack config key of this project that the program does not read.
+
+    A misspelt key, such as scheduleat for scheduleAt, would otherwise be ignored, and
+    the update would run with the default schedule (NOW).
+    """
+    prefix = f"{config.name}:"
+    known = {*_SETTINGS, "domains", "waves"}
+    current = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    for full_key in sorted(current):
+        if not full_key.startswith(prefix):
+            continue
+        name = full_key[len(prefix) :]
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if not close:
+            close = [key for key in known if key.lower() == name.lower()]
+        hint = f"did you mean {prefix}{close[0]}? " if close else ""
+        raise InvalidInputError(
+            f"config {full_key} is not a setting of this program; {hint}The settings are "
+            f"{', '.join(sorted(known))}. Remove it with: pulumi config rm {full_key}"
+        )
+
+
 def main() -> None:
     """Declare the updates, as a rollout in waves or one per domain, and export status."""
     config = pulumi.Config()
+    check_config_keys(config)
     waves = load_waves(config)
     if waves is not None:
         rollout = SoftwareUpdateRollout(

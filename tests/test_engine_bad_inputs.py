@@ -134,6 +134,24 @@ DOMAIN_NAME_CASES = [
 
 DOMAINS_SHAPE_CASES = [
     case(
+        "config-key-misspelt",
+        BadInput(
+            {"domains": [DOMAIN], "schedulAt": "TIMESTAMP"},
+            "opensearch-updates:schedulAt",
+            "is not a setting of this program",
+            "did you mean opensearch-updates:scheduleAt?",
+        ),
+    ),
+    case(
+        "config-key-wrong-case",
+        BadInput(
+            {"domains": [DOMAIN], "waitforcompletion": "true"},
+            "opensearch-updates:waitforcompletion",
+            "is not a setting of this program",
+            "did you mean opensearch-updates:waitForCompletion?",
+        ),
+    ),
+    case(
         "domains-missing",
         BadInput(
             {"scheduleAt": "NOW"},
