@@ -37,8 +37,9 @@ READ_TIMEOUT_SECONDS = 10
 # retries throttling errors, 5xx responses and connection errors with jittered backoff.
 # With a third of all calls failing, 5 attempts left about 1 call in 240 failing
 # (0.335 ** 5), so most 100-domain runs under the emulator's fault injection had a failed
-# domain. 10 attempts make that about 1 call in 50,000. botocore waits a random part of
-# 1, 2, 4, 8 and 16 s, then of 20 s, between attempts: at most 111 s for one call. Its
+# domain. 10 attempts make that about 1 call in 50,000. Between attempts botocore 1.44
+# waits a random part of 1, 2, 4, 8 and 16 s, then of 20 s, after throttling (at most
+# 111 s for one call), and of 0.05 s doubling after other errors (at most 25.6 s). Its
 # retry quota (500 units per client, 5 per throttled and 14 per other retry, refunded on
 # success) ends the retries of a client sooner when most of its calls keep failing.
 MAX_ATTEMPTS = 10
