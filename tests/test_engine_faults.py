@@ -181,6 +181,25 @@ def test_failed_describe_is_retried(
     assert applied_starts(client) == Counter({"alpha-dev": 1})
 
 
+@pytest.mark.parametrize("kind", ["internal_after", "drop_after"])
+def test_lost_cancel_response_still_destroys(
+    client: EmulatorClient, workspace: PulumiWorkspace, kind: str
+) -> None:
+    seed(client, ["alpha-dev"])
+    workspace.set_config("domains", ["alpha-dev"])
+    workspace.set_config("desiredStartTime", "2030-01-01T00:00:00Z")
+    workspace.set_config("cancelOnDelete", "true")
+    workspace.up()
+    client.set_faults([{"operation": "CancelServiceSoftwareUpdate", "kind": kind}])
+
+    result = workspace.destroy()
+
+    cancels = [e for e in client.requests() if e["operation"] == "CancelServiceSoftwareUpdate"]
+    assert [e["applied"] for e in cancels] == [True]
+    assert "nothing is left to cancel" in result.stdout
+    assert workspace.export()["deployment"].get("resources") in (None, [])
+
+
 def test_domain_deleted_mid_run_fails_only_that_domain(
     client: EmulatorClient, workspace: PulumiWorkspace
 ) -> None:

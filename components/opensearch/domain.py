@@ -124,10 +124,7 @@ class DomainUpdates:
                     raise aws.translate_error(
                         exc, "StartServiceSoftwareUpdate", self.domain_name
                     ) from exc
-                ceiling = min(
-                    _START_MAX_BACKOFF_SECONDS, _START_BACKOFF_SECONDS * 2 ** (attempt - 1)
-                )
-                delay = random.uniform(0.5, 1.0) * ceiling
+                delay = _retry_delay(attempt)
                 logger.info(
                     "%s: StartServiceSoftwareUpdate attempt %d failed (%s); the domain shows "
                     "it was not applied, retrying in %.1f s",
@@ -177,13 +174,44 @@ class DomainUpdates:
             raise aws.translate_error(exc, "UpdateScheduledAction", self.domain_name) from exc
 
     def cancel(self) -> dict[str, Any]:
-        """Cancel the pending update with CancelServiceSoftwareUpdate."""
-        try:
-            response = self.client.cancel_service_software_update(DomainName=self.domain_name)
-        except (ClientError, BotoCoreError) as exc:
-            raise aws.translate_error(exc, "CancelServiceSoftwareUpdate", self.domain_name) from exc
-        software = {"ServiceSoftwareOptions": response["ServiceSoftwareOptions"]}
-        return aws.software_options(software)
+        """Cancel the pending update with CancelServiceSoftwareUpdate, as start() sends Start.
+
+        A retried Cancel whose first response was lost fails, because nothing is left to
+        cancel, so the call goes out once per attempt. After a failure the domain is
+        described, and an update no longer PENDING_UPDATE ends the cancel: AWS applied
+        it, or the update has begun and can no longer be cancelled.
+        """
+        for attempt in range(1, aws.MAX_ATTEMPTS + 1):
+            try:
+                response = self.start_client.cancel_service_software_update(
+                    DomainName=self.domain_name
+                )
+            except (ClientError, BotoCoreError) as exc:
+                options = self.describe()
+                if options["update_status"] != "PENDING_UPDATE":
+                    logger.warning(
+                        "%s: CancelServiceSoftwareUpdate failed (%s) but the update is now "
+                        "%s, so nothing is left to cancel",
+                        self.domain_name,
+                        exc,
+                        options["update_status"],
+                    )
+                    return options
+                if not _is_retryable(exc) or attempt == aws.MAX_ATTEMPTS:
+                    raise aws.translate_error(
+                        exc, "CancelServiceSoftwareUpdate", self.domain_name
+                    ) from exc
+                self.sleep(_retry_delay(attempt))
+                continue
+            software = {"ServiceSoftwareOptions": response["ServiceSoftwareOptions"]}
+            return aws.software_options(software)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _retry_delay(attempt: int) -> float:
+    """Return the seconds to wait after failed attempt number ``attempt`` (1-based)."""
+    ceiling = min(_START_MAX_BACKOFF_SECONDS, _START_BACKOFF_SECONDS * 2.0 ** (attempt - 1))
+    return random.uniform(0.5, 1.0) * ceiling
 
 
 def _is_retryable(exc: ClientError | BotoCoreError) -> bool:
