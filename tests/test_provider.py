@@ -98,6 +98,26 @@ def expect_describe(stubber: Stubber, options: dict[str, Any]) -> None:
     stubber.add_response("describe_domain", domain_status(options), {"DomainName": DOMAIN})
 
 
+def expect_move_to_future(stubber: Stubber, scheduled_ms: int) -> None:
+    """Stub moving a pending update, scheduled at ``scheduled_ms``, to FUTURE_MS."""
+    for _ in range(2):
+        stubber.add_response(
+            "list_scheduled_actions", scheduled_actions(scheduled_ms), {"DomainName": DOMAIN}
+        )
+    stubber.add_response(
+        "update_scheduled_action",
+        {},
+        {
+            "DomainName": DOMAIN,
+            "ActionID": "R20251106-P2",
+            "ActionType": "SERVICE_SOFTWARE_UPDATE",
+            "ScheduleAt": "TIMESTAMP",
+            "DesiredStartTime": FUTURE_MS,
+        },
+    )
+    expect_describe(stubber, software(status="PENDING_UPDATE", available=False))
+
+
 def test_create_starts_available_update(
     stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
 ) -> None:
@@ -192,24 +212,7 @@ def test_create_moves_adopted_update_to_requested_time(
     stubbed: Stubber, provider: ServiceSoftwareUpdateProvider
 ) -> None:
     expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
-    stubbed.add_response(
-        "list_scheduled_actions", scheduled_actions(FUTURE_MS - 86_400_000), {"DomainName": DOMAIN}
-    )
-    stubbed.add_response(
-        "list_scheduled_actions", scheduled_actions(FUTURE_MS - 86_400_000), {"DomainName": DOMAIN}
-    )
-    stubbed.add_response(
-        "update_scheduled_action",
-        {},
-        {
-            "DomainName": DOMAIN,
-            "ActionID": "R20251106-P2",
-            "ActionType": "SERVICE_SOFTWARE_UPDATE",
-            "ScheduleAt": "TIMESTAMP",
-            "DesiredStartTime": FUTURE_MS,
-        },
-    )
-    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    expect_move_to_future(stubbed, FUTURE_MS - 86_400_000)
 
     result = provider.create(props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS))
 
@@ -795,20 +798,7 @@ def test_concurrent_start_with_other_time_is_moved(
     )
     expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
     soon = int(time.time() * 1000) + 60_000
-    stubbed.add_response("list_scheduled_actions", scheduled_actions(soon), {"DomainName": DOMAIN})
-    stubbed.add_response("list_scheduled_actions", scheduled_actions(soon), {"DomainName": DOMAIN})
-    stubbed.add_response(
-        "update_scheduled_action",
-        {},
-        {
-            "DomainName": DOMAIN,
-            "ActionID": "R20251106-P2",
-            "ActionType": "SERVICE_SOFTWARE_UPDATE",
-            "ScheduleAt": "TIMESTAMP",
-            "DesiredStartTime": FUTURE_MS,
-        },
-    )
-    expect_describe(stubbed, software(status="PENDING_UPDATE", available=False))
+    expect_move_to_future(stubbed, soon)
 
     result = provider.create(props(schedule_at="TIMESTAMP", desired_start_time=FUTURE_MS))
 
