@@ -203,3 +203,19 @@ def test_batcher_for_one_per_client(
     second = opensearch_factory(emulator_server.url)
     assert batcher_for(first) is batcher_for(first)
     assert batcher_for(first) is not batcher_for(second)
+
+
+def test_batcher_unexpected_error_reaches_every_caller() -> None:
+    class Malformed(FakeClient):
+        def describe_domains(self, **params: Any) -> dict[str, Any]:
+            assert params["DomainNames"]
+            return {"DomainStatusList": [{"NoName": True}]}
+
+    batcher = DescribeBatcher(
+        Malformed(access_denied),  # type: ignore[arg-type]
+        quiet_seconds=0.5,
+        max_wait_seconds=2,
+    )
+    results = describe_at_once(batcher, ["good", "bad"])
+    assert isinstance(results["good"], KeyError)
+    assert isinstance(results["bad"], KeyError)

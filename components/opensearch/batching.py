@@ -93,6 +93,13 @@ class DescribeBatcher:
                 self._condition.release()
                 try:
                     self._serve(batch)
+                except Exception as exc:
+                    # An unexpected failure, such as a malformed response, reaches every
+                    # caller of the batch; a caller left without a result would wait forever.
+                    logger.exception("describing %s failed", [item.name for item in batch])
+                    for item in batch:
+                        if not item.done:
+                            item.error, item.done = exc, True
                 finally:
                     self._condition.acquire()
                     self._leading = False
