@@ -219,24 +219,19 @@ def guard_lines(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def _git(*args: str) -> str:
+    completed = subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    return completed.stdout.strip()
+
+
 def commit_line() -> str:
     """Return the checked-out commit, and whether the working tree differs from it."""
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    changed = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    head = _git("rev-parse", "--short", "HEAD")
     if not head:
         return "not a git checkout"
+    changed = _git("status", "--porcelain", "--untracked-files=no")
     return f"{head}, with uncommitted changes" if changed else head
 
 

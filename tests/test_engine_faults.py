@@ -37,6 +37,13 @@ def seed(client: EmulatorClient, names: list[str]) -> None:
         client.seed_domain(name=name, region=REGION, current_version=OLD, new_version=NEW)
 
 
+def start_now(client: EmulatorClient, workspace: PulumiWorkspace, names: list[str]) -> None:
+    """Seed ``names`` with an update available, and declare them with schedule NOW."""
+    seed(client, names)
+    workspace.set_config("domains", names)
+    workspace.set_config("scheduleAt", "NOW")
+
+
 def applied_starts(client: EmulatorClient) -> Counter[str]:
     return Counter(
         str(entry["domain"])
@@ -118,9 +125,7 @@ def test_persistent_start_failure_stops_then_converges(
     client: EmulatorClient, workspace: PulumiWorkspace, record: Callable[..., None]
 ) -> None:
     names = ["alpha-dev", "bravo-dev", "charlie-dev"]
-    seed(client, names)
-    workspace.set_config("domains", names)
-    workspace.set_config("scheduleAt", "NOW")
+    start_now(client, workspace, names)
     client.set_faults([{"operation": START, "domain": "bravo-dev", "kind": "internal"}])
 
     started = time.monotonic()
@@ -134,8 +139,8 @@ def test_persistent_start_failure_stops_then_converges(
     assert starts_sent(client)["bravo-dev"] == aws.MAX_ATTEMPTS
     assert applied_starts(client) == Counter({"alpha-dev": 1, "charlie-dev": 1})
     exported = workspace.export()["deployment"]["resources"]
-    kept = sorted(r["id"] for r in exported if r["type"].endswith("ServiceSoftwareUpdate"))
-    assert kept == ["alpha-dev", "charlie-dev"]
+    kept_ids = sorted(r["id"] for r in exported if r["type"].endswith("ServiceSoftwareUpdate"))
+    assert kept_ids == ["alpha-dev", "charlie-dev"]
     record(attempts=starts_sent(client)["bravo-dev"], seconds_to_fail=round(seconds, 1))
 
     client.clear_faults()
@@ -150,9 +155,7 @@ def test_lost_start_response_is_not_resent(
     client: EmulatorClient, workspace: PulumiWorkspace, kind: str, record: Callable[..., None]
 ) -> None:
     names = ["alpha-dev", "bravo-dev", "charlie-dev"]
-    seed(client, names)
-    workspace.set_config("domains", names)
-    workspace.set_config("scheduleAt", "NOW")
+    start_now(client, workspace, names)
     client.set_faults([{"operation": START, "kind": kind}])
 
     result = workspace.up()
@@ -169,9 +172,7 @@ def test_lost_start_response_is_not_resent(
 def test_failed_describe_is_retried(
     client: EmulatorClient, workspace: PulumiWorkspace, kind: str
 ) -> None:
-    seed(client, ["alpha-dev"])
-    workspace.set_config("domains", ["alpha-dev"])
-    workspace.set_config("scheduleAt", "NOW")
+    start_now(client, workspace, ["alpha-dev"])
     client.set_faults([{"operation": "DescribeDomain", "sequence": [kind, kind, kind]}], seed=1)
 
     workspace.up()
@@ -204,9 +205,7 @@ def test_domain_deleted_mid_run_fails_only_that_domain(
     client: EmulatorClient, workspace: PulumiWorkspace
 ) -> None:
     names = ["alpha-dev", "bravo-dev"]
-    seed(client, names)
-    workspace.set_config("domains", names)
-    workspace.set_config("scheduleAt", "NOW")
+    start_now(client, workspace, names)
     client.set_faults([{"operation": START, "domain": "bravo-dev", "kind": "not_found"}])
 
     with pytest.raises(PulumiCommandError) as caught:
@@ -256,9 +255,7 @@ def test_stuck_update_times_out_then_adopts(
 
 def test_slow_api_still_converges(client: EmulatorClient, workspace: PulumiWorkspace) -> None:
     names = [f"slow-{index}" for index in range(6)]
-    seed(client, names)
-    workspace.set_config("domains", names)
-    workspace.set_config("scheduleAt", "NOW")
+    start_now(client, workspace, names)
     client.set_faults([{"operation": "*", "kind": "latency", "seconds": 0.3}])
 
     workspace.up()
