@@ -4,7 +4,7 @@
 process killed), and two stacks declare the same domain. Afterwards the next `pulumi up`
 must adopt the update in flight: AWS never gets a second StartServiceSoftwareUpdate.
 Pulumi starts each plugin in a process group of its own, so a signal to `pulumi` never
-reaches the provider process directly; the tests signal `pulumi` alone for that reason.
+reaches the provider process directly. The tests therefore signal `pulumi` alone.
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ def start_up(workspace: PulumiWorkspace, *extra: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_until(condition: Callable[[], bool], what: str) -> None:
+def wait_until(condition: Callable[[], bool], description: str) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {WAIT_SECONDS} s waiting for {what}")
+            raise AssertionError(f"timed out after {WAIT_SECONDS} s waiting for {description}")
         time.sleep(0.1)
 
 

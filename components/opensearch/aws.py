@@ -15,8 +15,8 @@ import gc
 import threading
 from typing import TYPE_CHECKING, Any
 
-# boto3 and the rest of botocore are imported where a client is made, not here: the
-# program process imports this module for every `pulumi preview` and `up` but makes no
+# boto3 and the rest of botocore are imported where a client is made, not here. The
+# program process imports this module for every `pulumi preview` and `up`, but makes no
 # client unless a rollout annotates its preview, and boto3 costs about 0.15 s to import.
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
@@ -38,8 +38,8 @@ READ_TIMEOUT_SECONDS = 10
 # With a third of all calls failing, 5 attempts left about 1 call in 240 failing
 # (0.335 ** 5), so most 100-domain runs under the emulator's fault injection had a failed
 # domain. 10 attempts make that about 1 call in 50,000. Between attempts botocore 1.44
-# waits a random part of 1, 2, 4, 8 and 16 s, then of 20 s, after throttling (at most
-# 111 s for one call), and of 0.05 s doubling after other errors (at most 25.6 s). Its
+# waits a random part of 1, 2, 4, 8 and 16 s, then of 20 s, after throttling: at most
+# 111 s for one call. After other errors it starts from 0.05 s: at most 25.6 s. Its
 # retry quota (500 units per client, 5 per throttled and 14 per other retry, refunded on
 # success) ends the retries of a client sooner when most of its calls keep failing.
 MAX_ATTEMPTS = 10
