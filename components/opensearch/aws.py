@@ -1,10 +1,17 @@
 """AWS client handling for the OpenSearch service software update provider.
 
-One boto3 client per (region, profile, role) per provider process, with explicit timeouts
-and botocore's own retry handling for throttling and 5xx responses. The endpoint comes from
-boto3's usual configuration, so ``AWS_ENDPOINT_URL_OPENSEARCH`` points every call at a
-local emulator without any code here knowing about it. Credentials stay inside boto3:
-nothing here returns them, so they cannot reach resource inputs, outputs or state.
+One botocore client per (region, profile, role) per provider process, with explicit
+timeouts and botocore's own retry handling for throttling and 5xx responses. The endpoint
+comes from the AWS SDK's usual configuration, so ``AWS_ENDPOINT_URL_OPENSEARCH`` points
+every call at a local emulator without any code here knowing about it. Credentials stay
+inside botocore: nothing here returns them, so they cannot reach resource inputs, outputs
+or state.
+
+Clients come from botocore sessions, not boto3 ones. boto3 adds nothing to a client but
+costs about 40 ms of import and session set-up in every provider process, which is a
+tenth of what `pulumi refresh` of 100 domains costs beyond the engine floor
+(devtools/bench.py). Region, profile, credential and endpoint resolution are botocore's
+in both cases.
 """
 
 from __future__ import annotations
@@ -12,20 +19,22 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-# boto3 and the rest of botocore are imported where a client is made, not here. The
-# program process imports this module for every `pulumi preview` and `up`, but makes no
-# client unless a rollout annotates its preview, and boto3 costs about 0.15 s to import.
+# The rest of botocore is imported where a client is made, not here. The program process
+# imports this module for every `pulumi preview` and `up`, but makes no client unless a
+# rollout annotates its preview, and botocore.session costs about 0.1 s to import.
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from .schedule import format_epoch_milliseconds, normalize_epoch_milliseconds
 
 if TYPE_CHECKING:
-    import boto3
     from botocore.config import Config
+    from botocore.session import Session
     from mypy_boto3_opensearch import OpenSearchServiceClient
+    from mypy_boto3_sts import STSClient
 
 # Seconds. StartServiceSoftwareUpdate only records a schedule, so a healthy call returns
 # well within these. An endpoint that never responds blocks one call for at most
@@ -70,8 +79,8 @@ def client_config(*, single_attempt: bool = False) -> Config:
 ROLE_SESSION_NAME = "pulumi-opensearch-software-update"
 
 _clients: dict[tuple[str | None, str | None, str | None, bool], OpenSearchServiceClient] = {}
-_sessions: dict[tuple[str | None, str | None, str | None], boto3.session.Session] = {}
-# Guards both caches; boto3 sessions and client creation are not thread-safe.
+_sessions: dict[tuple[str | None, str | None, str | None], Session] = {}
+# Guards both caches; botocore sessions and client creation are not thread-safe.
 _clients_lock = threading.Lock()
 
 
@@ -133,8 +142,8 @@ def opensearch_client(
 ) -> OpenSearchServiceClient:
     """Return the process-wide OpenSearch client for this region, profile and role.
 
-    A None region lets boto3 resolve it (AWS_REGION, AWS_DEFAULT_REGION, the profile).
-    With role_arn, the profile's credentials assume that role through STS, and boto3
+    A None region means default_region(): AWS_REGION, AWS_DEFAULT_REGION, the profile.
+    With role_arn, the profile's credentials assume that role through STS, and botocore
     refreshes the role's temporary credentials before they expire. ``single_attempt``
     turns botocore's retries off, for calls that are not idempotent. Clients are shared
     because creating one costs tens of milliseconds and the engine calls the provider
@@ -146,7 +155,10 @@ def opensearch_client(
         if client is None:
             session = _session(region, profile, role_arn)
             config = client_config(single_attempt=single_attempt)
-            client = session.client("opensearch", config=config)
+            # botocore's stubs type every client as BaseClient; this one is OpenSearch's.
+            client = cast(
+                "OpenSearchServiceClient", session.create_client("opensearch", config=config)
+            )
             _clients[key] = client
             _freeze_loaded_models()
         return client
@@ -168,29 +180,15 @@ def _freeze_loaded_models() -> None:
         gc.freeze()
 
 
-def _session(
-    region: str | None, profile: str | None, role_arn: str | None
-) -> boto3.session.Session:
+def _session(region: str | None, profile: str | None, role_arn: str | None) -> Session:
     # One session per (region, profile, role): both clients share its loaded service
-    # model and credentials, which saves about 0.15 s per provider process.
-    import boto3  # noqa: PLC0415 (lazy import)
-
+    # model and credentials, so the second client costs about 8 ms instead of 70 ms.
     key = (region, profile, role_arn)
     session = _sessions.get(key)
     if session is not None:
         return session
-    try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
-    except ProfileNotFound as exc:
-        raise SoftwareUpdateError(
-            "CreateClient",
-            "(all domains)",
-            "ProfileNotFound",
-            str(exc),
-            "Fix the profile input or the stack's aws:profile config, or add the "
-            "profile to the AWS config files",
-        ) from exc
-    if session.region_name is None:
+    session = _profile_session(profile, region)
+    if not session.get_config_variable("region"):
         raise SoftwareUpdateError(
             "CreateClient",
             "(all domains)",
@@ -205,12 +203,56 @@ def _session(
     return session
 
 
-def _assumed_role_session(base: boto3.session.Session, role_arn: str) -> boto3.session.Session:
-    import boto3  # noqa: PLC0415 (lazy import)
-    from botocore.credentials import RefreshableCredentials  # noqa: PLC0415 (lazy import)
-    from botocore.session import get_session  # noqa: PLC0415 (lazy import)
+def default_region() -> str | None:
+    """Return the region used when none is given: AWS_REGION, then botocore's own chain.
 
-    sts = base.client("sts", config=client_config())
+    botocore's chain is AWS_DEFAULT_REGION, then the profile's region. Reads only the
+    environment and the AWS config files; sends nothing. None when no region is set or
+    the config files cannot be read.
+    """
+    from botocore.session import Session  # noqa: PLC0415 (lazy import)
+
+    try:
+        region = _environment_region() or Session().get_config_variable("region")
+    except BotoCoreError:
+        return None
+    return str(region) if region else None
+
+
+def _environment_region() -> str | None:
+    # botocore reads AWS_DEFAULT_REGION only, while the AWS SDKs for JavaScript and Kotlin
+    # read AWS_REGION (their region guides), and AWS Lambda sets only AWS_REGION.
+    return os.environ.get("AWS_REGION") or None
+
+
+def _profile_session(profile: str | None, region: str | None) -> Session:
+    from botocore.session import Session  # noqa: PLC0415 (lazy import)
+
+    session = Session(profile=profile)
+    region = region or _environment_region()
+    if region:
+        session.set_config_variable("region", region)
+    try:
+        # botocore reads the config files on first use, so an unknown profile fails here,
+        # not at the first call.
+        session.get_scoped_config()
+    except ProfileNotFound as exc:
+        raise SoftwareUpdateError(
+            "CreateClient",
+            "(all domains)",
+            "ProfileNotFound",
+            str(exc),
+            "Fix the profile input or the stack's aws:profile config, or add the "
+            "profile to the AWS config files",
+        ) from exc
+    return session
+
+
+def _assumed_role_session(base: Session, role_arn: str) -> Session:
+    from botocore.credentials import RefreshableCredentials  # noqa: PLC0415 (lazy import)
+    from botocore.session import Session  # noqa: PLC0415 (lazy import)
+
+    sts = cast("STSClient", base.create_client("sts", config=client_config()))
 
     def fetch() -> dict[str, Any]:
         try:
@@ -228,12 +270,12 @@ def _assumed_role_session(base: boto3.session.Session, role_arn: str) -> boto3.s
     refreshable = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
     )
-    core = get_session()
+    session = Session()
     # botocore has no public setter for refreshable credentials; this attribute is what
     # its own credential resolver fills, so every client of the session refreshes them.
-    core._credentials = refreshable  # type: ignore[attr-defined]
-    core.set_config_variable("region", base.region_name)
-    return boto3.session.Session(botocore_session=core)
+    session._credentials = refreshable  # type: ignore[attr-defined]
+    session.set_config_variable("region", base.get_config_variable("region"))
+    return session
 
 
 def client_region(client: OpenSearchServiceClient) -> str:

@@ -2,7 +2,7 @@
 
 Pulumi pickles the provider object into each resource's state and unpickles it in a
 separate process (pulumi-resource-pulumi-python) for every operation. This module is
-importable, so the pickle holds only a reference to the class; boto3 clients are made
+importable, so the pickle holds only a reference to the class; botocore clients are made
 inside the methods and never pickled.
 
 Contract per operation:
@@ -172,7 +172,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "or leave it unset to use aws:region",
                 )
             )
-        if region is None and self._default_region is None and _boto3_default_region() is None:
+        if region is None and self._default_region is None and aws.default_region() is None:
             errors.append(
                 InputError(
                     "region",
@@ -617,16 +617,6 @@ def _milliseconds_from_iso(value: Any) -> int | None:
 
 def _has_unknown(inputs: dict[str, Any]) -> bool:
     return any(is_unknown(value) for value in inputs.values())
-
-
-def _boto3_default_region() -> str | None:
-    # Reads only the environment and the AWS config files; sends nothing.
-    import boto3  # noqa: PLC0415 (lazy import)
-
-    try:
-        return boto3.session.Session().region_name
-    except BotoCoreError:
-        return None
 
 
 def _valid_region(value: Any) -> bool:

@@ -26,7 +26,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
     domain_name: pulumi.Output[str]
     """Name of the domain."""
     region: pulumi.Output[str | None]
-    """Region input as given; None means aws:region or boto3's default."""
+    """Region input as given; None means aws:region or the AWS SDK's default."""
     schedule_at: pulumi.Output[str]
     """NOW, TIMESTAMP or OFF_PEAK_WINDOW."""
     desired_start_time: pulumi.Output[int | None]
@@ -97,7 +97,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
             an ISO-8601 string with a UTC offset, or a timezone-aware datetime. Stored and
             sent as epoch milliseconds.
         :param region: AWS region of the domain. Defaults to the stack's aws:region, then
-            to boto3's default chain (AWS_REGION, AWS_DEFAULT_REGION, the profile).
+            to the AWS SDK's default chain (AWS_REGION, AWS_DEFAULT_REGION, the profile).
         :param wait_for_completion: Return from create and update only once the update is
             COMPLETED. Defaults to False.
         :param completion_timeout: Minutes to wait when wait_for_completion is set, more
@@ -108,7 +108,7 @@ class ServiceSoftwareUpdate(Resource, module="opensearch", name="ServiceSoftware
         :param triggers: Any JSON-serializable value; a change applies the latest available
             update again, like the triggers of pulumi-command.
         :param profile: Named profile from the AWS config files. Defaults to aws:profile,
-            then to boto3's default chain.
+            then to the AWS SDK's default chain.
         :param role_arn: IAM role to assume through STS for the calls, with the profile's
             or the default credentials. Credentials never enter the stack's state.
         :param wave: Label of the rollout wave, put in front of error messages;
