@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import UnknownServiceError
 
 from components.opensearch import aws
 
@@ -121,3 +122,14 @@ def test_provider_process_never_imports_boto3() -> None:
         timeout=60,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_narrow_loader_lists_used_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    session = aws._session(REGION, None, None)
+    loader = session.get_component("data_loader")
+    assert loader.list_available_services("service-2") == ["opensearch", "sts"]
+    assert str(tmp_path) in loader.search_paths
+    with pytest.raises(UnknownServiceError):
+        session.create_client("s3")
+    assert aws.opensearch_client(REGION).meta.service_model.service_name == "opensearch"
