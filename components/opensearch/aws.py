@@ -244,7 +244,7 @@ def default_region() -> str | None:
 
 def _environment_region() -> str | None:
     # botocore reads AWS_DEFAULT_REGION only, while the AWS SDKs for JavaScript and Kotlin
-    # read AWS_REGION (their region guides), so CI set-ups often set only AWS_REGION.
+    # read AWS_REGION (their region guides), so users who set it expect it to apply.
     return os.environ.get("AWS_REGION") or None
 
 
