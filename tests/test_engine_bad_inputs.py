@@ -525,6 +525,15 @@ OPTION_CASES = [
         ),
     ),
     case(
+        "profile-not-configured",
+        BadInput(
+            one_domain(profile="payments-prod"),
+            "profile",
+            "profile 'payments-prod' is not in the AWS config files",
+            "aws configure --profile NAME",
+        ),
+    ),
+    case(
         "region-not-a-region",
         BadInput(
             one_domain(region="moon-base"),

@@ -226,20 +226,47 @@ def _session(region: str | None, profile: str | None, role_arn: str | None) -> S
     return session
 
 
-def default_region() -> str | None:
+def default_region(profile: str | None = None) -> str | None:
     """Return the region used when none is given: AWS_REGION, then botocore's own chain.
 
-    botocore's chain is AWS_DEFAULT_REGION, then the profile's region. Reads only the
-    environment and the AWS config files; sends nothing. None when no region is set or
-    the config files cannot be read.
+    botocore's chain is AWS_DEFAULT_REGION, then the region of ``profile`` (None means
+    AWS_PROFILE or the default profile). Reads only the environment and the AWS config
+    files, and sends nothing. Returns None when no region is set or the profile cannot
+    be read (profile_problem says why).
     """
+    region = _environment_region()
+    if region:
+        return region
     from botocore.session import Session  # noqa: PLC0415 (lazy import)
 
     try:
-        region = _environment_region() or Session().get_config_variable("region")
+        region = Session(profile=profile).get_config_variable("region")
     except BotoCoreError:
         return None
     return str(region) if region else None
+
+
+def profile_problem(profile: str | None = None) -> str | None:
+    """Return why ``profile`` cannot be used, or None when the AWS config files define it.
+
+    None as ``profile`` checks AWS_PROFILE, and is fine when that is unset, because the
+    default profile may be absent. Reads only the config and credentials files, and sends
+    nothing.
+    """
+    name = profile or os.environ.get("AWS_PROFILE")
+    if not name:
+        # No botocore import then, so a `pulumi preview` that names no profile stays as
+        # fast as before.
+        return None
+    from botocore.session import Session  # noqa: PLC0415 (lazy import)
+
+    try:
+        Session(profile=name).get_scoped_config()
+    except ProfileNotFound:
+        return f"profile {name!r} is not in the AWS config files"
+    except BotoCoreError as exc:
+        return f"the AWS config files cannot be read: {exc}"
+    return None
 
 
 def _environment_region() -> str | None:

@@ -45,6 +45,7 @@ from . import aws, batching
 from .domain import IN_FLIGHT_STATUSES, DomainUpdates, schedule_differs
 from .schedule import (
     DEFAULT_COMPLETION_TIMEOUT_MINUTES,
+    PROFILE_PATTERN,
     SCHEDULE_OFF_PEAK_WINDOW,
     SCHEDULE_TIMESTAMP,
     InputError,
@@ -137,6 +138,21 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
         super().__init__()
         self._default_region: str | None = None
         self._default_profile: str | None = None
+        # Results of aws.profile_problem and aws.default_region, by profile.
+        self._profile_problems: dict[str | None, str | None] = {}
+        self._fallback_regions: dict[str | None, str | None] = {}
+
+    def _profile_problem(self, profile: str | None) -> str | None:
+        # Cached per provider process, because `pulumi preview` checks every resource and
+        # each botocore session reads the AWS config files again.
+        if profile not in self._profile_problems:
+            self._profile_problems[profile] = aws.profile_problem(profile)
+        return self._profile_problems[profile]
+
+    def _fallback_region(self, profile: str | None) -> str | None:
+        if profile not in self._fallback_regions:
+            self._fallback_regions[profile] = aws.default_region(profile)
+        return self._fallback_regions[profile]
 
     def __reduce__(self) -> tuple[Any, tuple[()]]:
         # Pulumi stores this pickle in the state of every resource. A reference to a
@@ -172,7 +188,29 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "or leave it unset to use aws:region",
                 )
             )
-        if region is None and self._default_region is None and aws.default_region() is None:
+        profile = news.get("profile") or self._default_profile
+        # validate_options reports a profile input that is not a valid name.
+        profile_known = profile is None or (
+            isinstance(profile, str)
+            and not is_unknown(profile)
+            and PROFILE_PATTERN.fullmatch(profile) is not None
+        )
+        problem = self._profile_problem(profile) if profile_known else None
+        if problem:
+            errors.append(
+                InputError(
+                    "profile",
+                    f"{problem}; fix the profile input, the stack's aws:profile or "
+                    "AWS_PROFILE, or add the profile with aws configure --profile NAME",
+                )
+            )
+        if (
+            region is None
+            and self._default_region is None
+            and profile_known
+            and not problem
+            and self._fallback_region(profile) is None
+        ):
             errors.append(
                 InputError(
                     "region",

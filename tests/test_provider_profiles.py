@@ -1,0 +1,108 @@
+"""Preview-time checks of the AWS profile and of the region that a profile supplies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from components.opensearch.provider import ServiceSoftwareUpdateProvider
+from components.opensearch.schedule import UNKNOWN
+
+
+@pytest.fixture
+def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceSoftwareUpdateProvider:
+    """A provider with no region anywhere but in the config file's ``ops`` profile."""
+    config = tmp_path / "config"
+    config.write_text("[profile ops]\nregion = eu-west-1\n\n[profile bare]\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return ServiceSoftwareUpdateProvider()
+
+
+def inputs(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"domain_name": "orders", "schedule_at": "NOW"}
+    values.update(overrides)
+    return values
+
+
+def failures(provider: ServiceSoftwareUpdateProvider, news: dict[str, Any]) -> dict[str, str]:
+    result = provider.check({}, news)
+    return {failure.property: failure.reason for failure in result.failures}
+
+
+def test_profile_region_satisfies_check(provider: ServiceSoftwareUpdateProvider) -> None:
+    assert failures(provider, inputs(profile="ops")) == {}
+
+
+def test_stack_profile_region_satisfies_check(provider: ServiceSoftwareUpdateProvider) -> None:
+    provider.configure(ConfigureRequest(Config({"aws:profile": "ops"}, "project")))
+
+    assert failures(provider, inputs()) == {}
+
+
+def test_profile_without_region_needs_one(provider: ServiceSoftwareUpdateProvider) -> None:
+    found = failures(provider, inputs(profile="bare"))
+
+    assert list(found) == ["region"]
+    assert "no AWS region is set" in found["region"]
+
+
+def test_missing_profile_named_at_preview(provider: ServiceSoftwareUpdateProvider) -> None:
+    found = failures(provider, inputs(profile="opps"))
+
+    # The profile is the cause, so no second error about the region.
+    assert list(found) == ["profile"]
+    assert "profile 'opps' is not in the AWS config files" in found["profile"]
+    assert "aws configure --profile NAME" in found["profile"]
+
+
+def test_missing_env_profile_named(
+    provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "staging")
+
+    found = failures(provider, inputs(region="us-east-1"))
+
+    assert list(found) == ["profile"]
+    assert "profile 'staging'" in found["profile"]
+    assert "AWS_PROFILE" in found["profile"]
+
+
+def test_unreadable_config_file_named(
+    provider: ServiceSoftwareUpdateProvider, tmp_path: Path
+) -> None:
+    (tmp_path / "config").write_text("[profile ops\nregion = eu-west-1\n", encoding="utf-8")
+
+    found = failures(provider, inputs(profile="ops", region="us-east-1"))
+
+    assert list(found) == ["profile"]
+    assert "the AWS config files cannot be read" in found["profile"]
+
+
+def test_profile_checked_once_per_process(
+    provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str | None] = []
+    cache = provider._profile_problems
+
+    def count(profile: str | None) -> str | None:
+        calls.append(profile)
+        return None
+
+    monkeypatch.setattr("components.opensearch.aws.profile_problem", count)
+    for _ in range(3):
+        failures(provider, inputs(profile="ops", region="us-east-1"))
+
+    assert calls == ["ops"]
+    assert cache == {"ops": None}
+
+
+def test_unknown_profile_skips_checks(provider: ServiceSoftwareUpdateProvider) -> None:
+    # A profile computed from another resource is unknown at preview, so it stays unchecked.
+    assert failures(provider, inputs(profile=UNKNOWN)) == {}
