@@ -650,10 +650,22 @@ def _seconds(values: Sequence[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
+def _run_ratios(result: SizeResult, command: str) -> list[float]:
+    """Return, per run, this stack's time over the engine floor's time in the same run.
+
+    Each run times the two stacks one after the other, seconds apart. The speed of this
+    shared machine drifted by a third within half an hour (the floor's `refresh` of 100
+    domains took 1.05 s, then 1.46 s), so a ratio within one run cancels that drift,
+    and a ratio of medians taken over the whole session does not.
+    """
+    return [
+        product.commands[command].seconds / floor.commands[command].seconds
+        for product, floor in zip(result.product, result.floor, strict=True)
+    ]
+
+
 def _ratio(result: SizeResult, command: str) -> float:
-    product = statistics.median(run.commands[command].seconds for run in result.product)
-    floor = statistics.median(run.commands[command].seconds for run in result.floor)
-    return product / floor
+    return statistics.median(_run_ratios(result, command))
 
 
 def _calls_per_domain(calls: Counter[str], size: int) -> str:
@@ -687,7 +699,7 @@ def render_times(results: Sequence[SizeResult]) -> list[str]:
             api = [run.seconds[command] for run in result.api]
             lines.append(
                 f"| {result.size} | {command} | {_seconds(product)} | {_seconds(floor)} | "
-                f"{_ratio(result, command):.2f} | {_seconds(api)} |"
+                f"{_seconds(_run_ratios(result, command))} | {_seconds(api)} |"
             )
     return lines
 
@@ -934,8 +946,11 @@ def render_report(
         f"### Wall time, median of {runs} run(s) (min-max)",
         "",
         "Each run: a fresh stack and a freshly reset emulator, then preview, up, refresh and "
-        "destroy. The API floor is a sequential boto3 loop in the benchmark process, with "
-        "the client created before timing; preview and destroy need no call.",
+        "destroy. The ratio is the median, over runs, of this stack's time divided by the "
+        "engine floor's time in the same run, so that a change of the machine's speed "
+        "between runs cancels out. The API floor is a sequential boto3 loop in the "
+        "benchmark process, with the client created before timing; preview and destroy "
+        "need no call.",
         "",
         *render_times(results),
         "",
