@@ -38,7 +38,7 @@ unit: venv
 emulator: venv
 	$(PY) -m emulator --port 4566 --speed 60
 
-## bench: time the example program against the engine and API floors (about 20 minutes)
+## bench: time the example program against the engine and API floors (about 12 minutes)
 bench: venv engine
 	$(PY) -m devtools.bench --sizes 1,10,100,500 --runs 3 --output docs/benchmarks.md
 
