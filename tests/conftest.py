@@ -105,6 +105,19 @@ def no_real_aws() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def aws_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An AWS config file with profile ``ops`` in eu-west-1 and ``bare`` without a region.
+
+    The credentials file does not exist, so only this file defines profiles.
+    """
+    path = tmp_path / "config"
+    path.write_text("[profile ops]\nregion = eu-west-1\n\n[profile bare]\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    return path
+
+
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorClient]:
     """An emulator on a free local port with a frozen clock, one per test module."""

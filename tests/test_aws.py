@@ -31,17 +31,7 @@ def fresh_caches() -> Iterator[None]:
     forget_clients()
 
 
-@pytest.fixture
-def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An AWS config file with one profile, ``ops``, in eu-west-1."""
-    path = tmp_path / "config"
-    path.write_text("[profile ops]\nregion = eu-west-1\n", encoding="utf-8")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(path))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    return path
-
-
-@pytest.mark.usefixtures("config_file")
+@pytest.mark.usefixtures("aws_config_file")
 @pytest.mark.parametrize("region", [None, "us-west-2"])
 def test_unknown_profile_fails_before_any_call(region: str | None) -> None:
     # An explicit region must not skip reading the profile: botocore returns a region set
@@ -55,7 +45,7 @@ def test_unknown_profile_fails_before_any_call(region: str | None) -> None:
     assert aws._clients == {}
 
 
-@pytest.mark.usefixtures("config_file")
+@pytest.mark.usefixtures("aws_config_file")
 def test_region_order_input_then_environment_then_profile(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -71,7 +61,7 @@ def test_region_order_input_then_environment_then_profile(
     assert aws.client_region(aws.opensearch_client("ap-south-1", "ops")) == "ap-south-1"
 
 
-@pytest.mark.usefixtures("config_file")
+@pytest.mark.usefixtures("aws_config_file")
 def test_missing_region_names_where_to_set_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
@@ -82,7 +72,7 @@ def test_missing_region_names_where_to_set_it(monkeypatch: pytest.MonkeyPatch) -
     assert aws.default_region() is None
 
 
-@pytest.mark.usefixtures("config_file")
+@pytest.mark.usefixtures("aws_config_file")
 def test_default_region_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert aws.default_region() == REGION
     monkeypatch.setenv("AWS_REGION", "sa-east-1")

@@ -13,12 +13,11 @@ from components.opensearch.schedule import UNKNOWN
 
 
 @pytest.fixture
-def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceSoftwareUpdateProvider:
+def provider(
+    aws_config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> ServiceSoftwareUpdateProvider:
     """A provider with no region anywhere but in the config file's ``ops`` profile."""
-    config = tmp_path / "config"
-    config.write_text("[profile ops]\nregion = eu-west-1\n\n[profile bare]\n", encoding="utf-8")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    assert aws_config_file.exists()
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -75,9 +74,9 @@ def test_missing_env_profile_named(
 
 
 def test_unreadable_config_file_named(
-    provider: ServiceSoftwareUpdateProvider, tmp_path: Path
+    provider: ServiceSoftwareUpdateProvider, aws_config_file: Path
 ) -> None:
-    (tmp_path / "config").write_text("[profile ops\nregion = eu-west-1\n", encoding="utf-8")
+    aws_config_file.write_text("[profile ops\nregion = eu-west-1\n", encoding="utf-8")
 
     found = failures(provider, inputs(profile="ops", region="us-east-1"))
 
