@@ -9,9 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import UnknownServiceError
+from botocore.exceptions import (
+    BotoCoreError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    UnknownServiceError,
+)
 
 from components.opensearch import aws
+from emulator import EmulatorServer
+
+pytest_plugins = ["emulator_fixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # AWS_DEFAULT_REGION of every test, set by conftest.no_real_aws.
@@ -114,12 +122,57 @@ def test_provider_process_never_imports_boto3() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_narrow_loader_lists_used_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_narrow_loader_finds_any_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
     session = aws._session(REGION, None, None)
     loader = session.get_component("data_loader")
-    assert loader.list_available_services("service-2") == ["opensearch", "sts"]
+    services = loader.list_available_services("service-2")
     assert str(tmp_path) in loader.search_paths
+    assert "opensearch" in services
+    # The credential providers of an SSO profile make clients of these two.
+    assert "sso" in services
+    assert "sso-oidc" in services
+    assert "no-such-service" not in services
+    assert session.create_client("sso").meta.service_model.service_name == "sso"
     with pytest.raises(UnknownServiceError):
-        session.create_client("s3")
+        session.create_client("no-such-service")
     assert aws.opensearch_client(REGION).meta.service_model.service_name == "opensearch"
+
+
+def test_role_session_keeps_named_profile(
+    aws_config_file: Path, emulator_server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AWS_PROFILE names a profile that does not exist; the named profile "ops" must be
+    # the one whose settings the role's clients use.
+    aws_config_file.write_text(
+        "[profile ops]\nregion = eu-west-1\naws_access_key_id = AKIAPROFILEONLY\n"
+        "aws_secret_access_key = tests-only-not-a-secret\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_server.url)
+    role = "arn:aws:iam::123456789012:role/opensearch-updates"
+
+    client = aws.opensearch_client(REGION, "ops", role)
+
+    session = aws._sessions[(REGION, "ops", role)]
+    assert aws.client_region(client) == REGION
+    assert session.profile == "ops"
+    credentials = session.get_credentials()
+    assert credentials is not None
+    assert credentials.access_key != "AKIAPROFILEONLY"
+
+
+@pytest.mark.parametrize(
+    ("error", "fragment"),
+    [
+        (NoCredentialsError(), "Give Pulumi AWS credentials"),
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "network path"),
+        (UnknownServiceError(service_name="x", known_service_names=""), "AWS settings"),
+    ],
+)
+def test_local_errors_name_next_step(error: BotoCoreError, fragment: str) -> None:
+    translated = aws.translate_error(error, "DescribeDomain", "orders")
+
+    assert translated.code == type(error).__name__
+    assert fragment in translated.next_step

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Any, cast
 # The rest of botocore is imported where a client is made, not here. The program process
 # imports this module for every `pulumi preview` and `up`, but makes no client unless a
 # rollout annotates its preview, and botocore.session costs about 0.1 s to import.
-from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    ProfileNotFound,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from .schedule import format_epoch_milliseconds, normalize_epoch_milliseconds
 
@@ -221,7 +228,7 @@ def _session(region: str | None, profile: str | None, role_arn: str | None) -> S
             "region input, or AWS_REGION",
         )
     if role_arn:
-        session = _assumed_role_session(session, role_arn)
+        session = _assumed_role_session(session, profile, role_arn)
     _sessions[key] = session
     return session
 
@@ -232,7 +239,7 @@ def default_region(profile: str | None = None) -> str | None:
     botocore's chain is AWS_DEFAULT_REGION, then the region of ``profile`` (None means
     AWS_PROFILE or the default profile). Reads only the environment and the AWS config
     files, and sends nothing. Returns None when no region is set or the profile cannot
-    be read (profile_problem says why).
+    be read (profile_problem returns why).
     """
     region = _environment_region()
     if region:
@@ -249,11 +256,12 @@ def default_region(profile: str | None = None) -> str | None:
 def profile_problem(profile: str | None = None) -> str | None:
     """Return why ``profile`` cannot be used, or None when the AWS config files define it.
 
-    None as ``profile`` checks AWS_PROFILE, and is fine when that is unset, because the
-    default profile may be absent. Reads only the config and credentials files, and sends
-    nothing.
+    None as ``profile`` checks AWS_DEFAULT_PROFILE or AWS_PROFILE, and is fine when both
+    are unset, because the default profile may be absent. Reads only the config and
+    credentials files, and sends nothing.
     """
-    name = profile or os.environ.get("AWS_PROFILE")
+    # botocore reads AWS_DEFAULT_PROFILE first, then AWS_PROFILE.
+    name = profile or os.environ.get("AWS_DEFAULT_PROFILE") or os.environ.get("AWS_PROFILE")
     if not name:
         # No botocore import then, so a `pulumi preview` that names no profile stays as
         # fast as before.
@@ -299,19 +307,16 @@ def _profile_session(profile: str | None, region: str | None) -> Session:
     return session
 
 
-# The services this module makes clients for.
-_SERVICES = ("opensearch", "sts")
-
-
 def _use_narrow_loader(session: Session) -> None:
-    """Give ``session`` a botocore Loader that lists only the services in _SERVICES.
+    """Give ``session`` a botocore Loader that checks one service at a time.
 
     Before it loads a service model, botocore's Loader lists every service it has data
     for, to check that the name exists. That is about 900 directory listings and 2,800
     stat calls, or about 30 ms of the first client in each provider process. This
-    Loader checks only the services this module uses, so a client of any other service
-    fails with botocore's UnknownServiceError. Search paths are botocore's own
-    (AWS_DATA_PATH included), so the models loaded are the same.
+    Loader looks only in the folder of the service asked for. So any service still
+    works: opensearch and sts for this module, and the ones that botocore's credential
+    providers call, such as sso and sso-oidc for an SSO profile. Search paths are
+    botocore's own (AWS_DATA_PATH included), so the models loaded are the same.
     """
     data_path = session.get_config_variable("data_path")
     paths = (
@@ -327,21 +332,36 @@ def _narrow_loader_class() -> type[Loader]:
     from botocore.exceptions import DataNotFoundError  # noqa: PLC0415 (lazy import)
     from botocore.loaders import Loader  # noqa: PLC0415 (lazy import)
 
+    class ServicesWithData(list[str]):
+        """Service names, each looked up only when a caller asks whether it is present.
+
+        botocore 1.44's Loader.load_service_model uses the list only for ``name in
+        services``, and joins it into its UnknownServiceError message, which then lists
+        no names.
+        """
+
+        def __init__(self, loader: Loader, type_name: str) -> None:
+            super().__init__()
+            self._loader = loader
+            self._type_name = type_name
+
+        def __contains__(self, name: object) -> bool:
+            if not isinstance(name, str):
+                return False
+            try:
+                self._loader.list_api_versions(name, self._type_name)
+            except DataNotFoundError:
+                return False
+            return True
+
     class NarrowLoader(Loader):
         def list_available_services(self, type_name: str) -> list[str]:
-            available = []
-            for name in _SERVICES:
-                try:
-                    self.list_api_versions(name, type_name)
-                except DataNotFoundError:
-                    continue
-                available.append(name)
-            return available
+            return ServicesWithData(self, type_name)
 
     return NarrowLoader
 
 
-def _assumed_role_session(base: Session, role_arn: str) -> Session:
+def _assumed_role_session(base: Session, profile: str | None, role_arn: str) -> Session:
     from botocore.credentials import RefreshableCredentials  # noqa: PLC0415 (lazy import)
     from botocore.session import Session  # noqa: PLC0415 (lazy import)
 
@@ -363,7 +383,9 @@ def _assumed_role_session(base: Session, role_arn: str) -> Session:
     refreshable = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
     )
-    session = Session()
+    # The same profile as the base session, so its other settings (endpoints, CA bundle,
+    # retries) apply to the role's clients too. Only the credentials differ.
+    session = Session(profile=profile)
     _use_narrow_loader(session)
     # botocore has no public setter for refreshable credentials; this attribute is what
     # its own credential resolver fills, so every client of the session refreshes them.
@@ -401,12 +423,22 @@ def translate_error(
             next_step = f"Grant the caller the es:{operation} action on this domain"
         return SoftwareUpdateError(operation, domain_name, code, message, next_step)
     return SoftwareUpdateError(
-        operation,
-        domain_name,
-        type(exc).__name__,
-        str(exc),
-        "Check the network path to the OpenSearch endpoint and run pulumi up again",
+        operation, domain_name, type(exc).__name__, str(exc), _local_next_step(exc)
     )
+
+
+def _local_next_step(exc: BotoCoreError) -> str:
+    """Return the next step for an error raised before or without an AWS response."""
+    if isinstance(exc, NoCredentialsError):
+        # botocore skips the environment's keys when a profile is named explicitly, so a
+        # profile input or aws:profile must carry credentials of its own.
+        return (
+            "Give Pulumi AWS credentials: environment variables, or a profile with keys, "
+            "SSO or a role (a profile input or aws:profile must have credentials of its own)"
+        )
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return "Check the network path to the OpenSearch endpoint and run pulumi up again"
+    return "Check the AWS settings (profile, region, credentials) and run pulumi up again"
 
 
 def software_options(domain_status: dict[str, Any]) -> dict[str, Any]:
