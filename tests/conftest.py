@@ -99,6 +99,7 @@ def no_real_aws() -> Iterator[None]:
         patch.setenv("AWS_SECRET_ACCESS_KEY", "tests-only-not-a-secret")
         patch.delenv("AWS_SESSION_TOKEN", raising=False)
         patch.delenv("AWS_PROFILE", raising=False)
+        patch.delenv("AWS_DEFAULT_PROFILE", raising=False)
         patch.setenv("AWS_DEFAULT_REGION", REGION)
         patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         patch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")

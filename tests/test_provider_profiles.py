@@ -21,6 +21,7 @@ def provider(
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_PROFILE", raising=False)
     return ServiceSoftwareUpdateProvider()
 
 
@@ -105,3 +106,38 @@ def test_profile_checked_once_per_process(
 def test_unknown_profile_skips_checks(provider: ServiceSoftwareUpdateProvider) -> None:
     # A profile computed from another resource is unknown at preview, so it stays unchecked.
     assert failures(provider, inputs(profile=UNKNOWN)) == {}
+
+
+def test_default_profile_variable_checked(
+    provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE.
+    monkeypatch.setenv("AWS_DEFAULT_PROFILE", "nope")
+    monkeypatch.setenv("AWS_PROFILE", "ops")
+
+    found = failures(provider, inputs())
+
+    assert list(found) == ["profile"]
+    assert "profile 'nope'" in found["profile"]
+    assert "AWS_DEFAULT_PROFILE" in found["profile"]
+
+
+@pytest.mark.parametrize("value", ["eu-west-1 ", "EU-WEST-1"])
+def test_invalid_environment_region_rejected(
+    provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("AWS_REGION", value)
+
+    found = failures(provider, inputs())
+
+    assert list(found) == ["region"]
+    assert f"the region {value!r} from AWS_REGION" in found["region"]
+    assert "pulumi config set aws:region" in found["region"]
+
+
+def test_valid_environment_region_accepted(
+    provider: ServiceSoftwareUpdateProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+
+    assert failures(provider, inputs()) == {}

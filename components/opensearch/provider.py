@@ -200,22 +200,33 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
             errors.append(
                 InputError(
                     "profile",
-                    f"{problem}; fix the profile input, the stack's aws:profile or "
-                    "AWS_PROFILE, or add the profile with aws configure --profile NAME",
+                    f"{problem}; fix the profile input, the stack's aws:profile, "
+                    "AWS_PROFILE or AWS_DEFAULT_PROFILE, or add the profile with "
+                    "aws configure --profile NAME",
                 )
             )
-        if (
-            region is None
-            and self._default_region is None
-            and profile_known
-            and not problem
-            and self._fallback_region(profile) is None
-        ):
+        # The region from the environment or the profile; "" when another setting gives
+        # the region or the profile was already reported.
+        fallback = (
+            self._fallback_region(profile)
+            if region is None and self._default_region is None and profile_known and not problem
+            else ""
+        )
+        if fallback is None:
             errors.append(
                 InputError(
                     "region",
                     "no AWS region is set for this domain; set the stack's aws:region "
                     "(pulumi config set aws:region eu-west-1), the region input, or AWS_REGION",
+                )
+            )
+        elif fallback and not _valid_region(fallback):
+            errors.append(
+                InputError(
+                    "region",
+                    f"the region {fallback!r} from AWS_REGION, AWS_DEFAULT_REGION or the "
+                    "profile is not an AWS region name; fix that setting, or set the "
+                    "stack's aws:region (pulumi config set aws:region eu-west-1)",
                 )
             )
         if region is None and self._default_region and not _valid_region(self._default_region):
