@@ -176,3 +176,14 @@ def test_local_errors_name_next_step(error: BotoCoreError, fragment: str) -> Non
 
     assert translated.code == type(error).__name__
     assert fragment in translated.next_step
+
+
+def test_malformed_config_file_named(aws_config_file: Path) -> None:
+    aws_config_file.write_text("[default\nregion = eu-west-1\n", encoding="utf-8")
+
+    with pytest.raises(aws.SoftwareUpdateError) as caught:
+        aws.opensearch_client(REGION)
+
+    assert caught.value.code == "ConfigParseError"
+    assert str(aws_config_file) in str(caught.value)
+    assert "Fix the AWS config or credentials file" in str(caught.value)

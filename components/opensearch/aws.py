@@ -303,6 +303,16 @@ def _profile_session(profile: str | None, region: str | None) -> Session:
             "Fix the profile input or the stack's aws:profile config, or add the "
             "profile to the AWS config files",
         ) from exc
+    except BotoCoreError as exc:
+        # ConfigParseError, for example: the message names the file and what is wrong.
+        raise SoftwareUpdateError(
+            "CreateClient",
+            "(all domains)",
+            type(exc).__name__,
+            str(exc),
+            "Fix the AWS config or credentials file named in the message (AWS_CONFIG_FILE "
+            "and AWS_SHARED_CREDENTIALS_FILE set their paths)",
+        ) from exc
     _use_narrow_loader(session)
     return session
 
