@@ -144,6 +144,11 @@ class FakeClient:
         return {"DomainStatus": {"DomainName": DomainName}}
 
 
+def patient_fake(client: FakeClient) -> DescribeBatcher:
+    """A batcher over ``client`` with a quiet period long enough not to depend on timing."""
+    return DescribeBatcher(client, quiet_seconds=0.5, max_wait_seconds=2)  # type: ignore[arg-type]
+
+
 def access_denied() -> ClientError:
     body: Any = {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}
     return ClientError(body, "DescribeDomains")
@@ -153,7 +158,7 @@ def test_batcher_access_denied_disables_batching(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake = FakeClient(access_denied)
-    batcher = DescribeBatcher(fake, quiet_seconds=0.5, max_wait_seconds=2)  # type: ignore[arg-type]
+    batcher = patient_fake(fake)
     first = describe_at_once(batcher, ["a", "b", "c"])
     assert {name: result["DomainName"] for name, result in first.items()} == {
         "a": "a",
@@ -169,7 +174,7 @@ def test_batcher_access_denied_disables_batching(
 
 def test_batcher_failed_batch_falls_back() -> None:
     fake = FakeClient(lambda: EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
-    batcher = DescribeBatcher(fake, quiet_seconds=0.5, max_wait_seconds=2)  # type: ignore[arg-type]
+    batcher = patient_fake(fake)
     results = describe_at_once(batcher, ["a", "b"])
     assert all(isinstance(result, dict) for result in results.values())
     assert batcher.batching is True
@@ -186,11 +191,7 @@ def test_batcher_fallback_error_stays_per_caller() -> None:
                 )
             return super().describe_domain(DomainName)
 
-    batcher = DescribeBatcher(
-        PartlyFailing(access_denied),  # type: ignore[arg-type]
-        quiet_seconds=0.5,
-        max_wait_seconds=2,
-    )
+    batcher = patient_fake(PartlyFailing(access_denied))
     results = describe_at_once(batcher, ["good", "bad"])
     assert isinstance(results["good"], dict)
     assert isinstance(results["bad"], ClientError)
@@ -211,11 +212,7 @@ def test_batcher_unexpected_error_reaches_every_caller() -> None:
             assert params["DomainNames"]
             return {"DomainStatusList": [{"NoName": True}]}
 
-    batcher = DescribeBatcher(
-        Malformed(access_denied),  # type: ignore[arg-type]
-        quiet_seconds=0.5,
-        max_wait_seconds=2,
-    )
+    batcher = patient_fake(Malformed(access_denied))
     results = describe_at_once(batcher, ["good", "bad"])
     assert isinstance(results["good"], KeyError)
     assert isinstance(results["bad"], KeyError)
