@@ -219,9 +219,7 @@ def _session(region: str | None, profile: str | None, role_arn: str | None) -> S
         return session
     session = _profile_session(profile, region)
     if not session.get_config_variable("region"):
-        raise SoftwareUpdateError(
-            "CreateClient",
-            "(all domains)",
+        raise _setup_error(
             "NoRegion",
             "no AWS region is set",
             "Set the stack's aws:region (pulumi config set aws:region eu-west-1), the "
@@ -231,6 +229,11 @@ def _session(region: str | None, profile: str | None, role_arn: str | None) -> S
         session = _assumed_role_session(session, profile, role_arn)
     _sessions[key] = session
     return session
+
+
+def _setup_error(code: str, message: str, next_step: str) -> SoftwareUpdateError:
+    """Return the error of a session that cannot be set up, which fails every domain."""
+    return SoftwareUpdateError("CreateClient", "(all domains)", code, message, next_step)
 
 
 def default_region(profile: str | None = None) -> str | None:
@@ -295,9 +298,7 @@ def _profile_session(profile: str | None, region: str | None) -> Session:
         # not at the first call.
         session.get_scoped_config()
     except ProfileNotFound as exc:
-        raise SoftwareUpdateError(
-            "CreateClient",
-            "(all domains)",
+        raise _setup_error(
             "ProfileNotFound",
             str(exc),
             "Fix the profile input or the stack's aws:profile config, or add the "
@@ -305,9 +306,7 @@ def _profile_session(profile: str | None, region: str | None) -> Session:
         ) from exc
     except BotoCoreError as exc:
         # ConfigParseError, for example: the message names the file and what is wrong.
-        raise SoftwareUpdateError(
-            "CreateClient",
-            "(all domains)",
+        raise _setup_error(
             type(exc).__name__,
             str(exc),
             "Fix the AWS config or credentials file named in the message (AWS_CONFIG_FILE "
@@ -328,13 +327,13 @@ def _use_narrow_loader(session: Session) -> None:
     providers call, such as sso and sso-oidc for an SSO profile. Search paths are
     botocore's own (AWS_DATA_PATH included), so the models loaded are the same.
     """
-    data_path = session.get_config_variable("data_path")
-    paths = (
-        [os.path.expanduser(os.path.expandvars(path)) for path in data_path.split(os.pathsep)]
-        if data_path
-        else []
-    )
-    session.register_component("data_loader", _narrow_loader_class()(extra_search_paths=paths))
+    from botocore.loaders import create_loader  # noqa: PLC0415 (lazy import)
+
+    # The Loader that botocore would make, for its search paths only: creating it reads
+    # no folder.
+    paths = create_loader(session.get_config_variable("data_path")).search_paths
+    loader = _narrow_loader_class()(extra_search_paths=paths, include_default_search_paths=False)
+    session.register_component("data_loader", loader)
 
 
 @functools.cache
