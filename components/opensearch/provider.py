@@ -205,14 +205,13 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "aws configure --profile NAME",
                 )
             )
-        # The region from the environment or the profile; "" when another setting gives
-        # the region or the profile was already reported.
-        fallback = (
-            self._fallback_region(profile)
-            if region is None and self._default_region is None and profile_known and not problem
-            else ""
+        # Without the region input or aws:region, the region comes from the environment
+        # or the profile (unless the profile itself was reported above).
+        needs_fallback = (
+            region is None and self._default_region is None and profile_known and not problem
         )
-        if fallback is None:
+        fallback = self._fallback_region(profile) if needs_fallback else None
+        if needs_fallback and fallback is None:
             errors.append(
                 InputError(
                     "region",
@@ -220,7 +219,7 @@ class ServiceSoftwareUpdateProvider(ResourceProvider):
                     "(pulumi config set aws:region eu-west-1), the region input, or AWS_REGION",
                 )
             )
-        elif fallback and not _valid_region(fallback):
+        elif fallback is not None and not _valid_region(fallback):
             errors.append(
                 InputError(
                     "region",
