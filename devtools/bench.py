@@ -393,10 +393,10 @@ def run_command(
 
 
 def wait_exactly(process: subprocess.Popen[str], timeout: float) -> int:
-    """Wait for ``process`` to exit and return its exit code; kill it after ``timeout`` s.
+    """Wait for ``process`` to exit, killing it after ``timeout`` seconds, and return its code.
 
     Popen.wait(timeout=...) polls with sleeps of up to 50 ms, which rounded every measured
-    time up to the next step of about 50 ms: a 4 % error on a 1.2 s refresh. A blocking
+    time up to the next step of about 50 ms: up to 4 % of a 1.2 s refresh. A blocking
     wait returns when the process exits, and a timer thread enforces the timeout.
     """
     expired = threading.Event()
@@ -654,9 +654,9 @@ def _run_ratios(result: SizeResult, command: str) -> list[float]:
     """Return, per run, this stack's time over the engine floor's time in the same run.
 
     Each run times the two stacks one after the other, seconds apart. The speed of this
-    shared machine drifted by a third within half an hour (the floor's `refresh` of 100
-    domains took 1.05 s, then 1.46 s), so a ratio within one run cancels that drift,
-    and a ratio of medians taken over the whole session does not.
+    shared machine drifted by more than a third within half an hour: the floor's
+    `refresh` of 100 domains took 1.05 s, then 1.46 s. A ratio within one run cancels
+    such a drift, and a ratio of medians taken over all runs does not.
     """
     return [
         product.commands[command].seconds / floor.commands[command].seconds
@@ -1061,9 +1061,9 @@ def compile_bytecode(folders: Sequence[Path]) -> None:
     """Write the bytecode of the measured packages, as an installed package has it.
 
     pip writes .pyc files when it installs a package, and Python writes them on first
-    import, unless PYTHONDONTWRITEBYTECODE is set, as it is on this machine. Then every
-    provider and program process compiled the package again: about 18 ms per process,
-    which the engine floor's one-file provider hardly paid.
+    import, unless PYTHONDONTWRITEBYTECODE is set, as it is on this machine. Without this
+    step, every provider and program process compiles the package again: about 18 ms per
+    process (python -X importtime), which the engine floor's one-file provider hardly pays.
     """
     for folder in folders:
         compileall.compile_dir(folder, quiet=1)

@@ -54,7 +54,7 @@ def test_unknown_profile_fails_before_any_call(region: str | None) -> None:
 
 
 @pytest.mark.usefixtures("aws_config_file")
-def test_region_order_input_then_environment_then_profile(
+def test_region_precedence_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
@@ -70,7 +70,7 @@ def test_region_order_input_then_environment_then_profile(
 
 
 @pytest.mark.usefixtures("aws_config_file")
-def test_missing_region_names_where_to_set_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_region_names_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
     with pytest.raises(aws.SoftwareUpdateError) as caught:
@@ -81,7 +81,7 @@ def test_missing_region_names_where_to_set_it(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.usefixtures("aws_config_file")
-def test_default_region_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_region_follows_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert aws.default_region() == REGION
     monkeypatch.setenv("AWS_REGION", "sa-east-1")
     assert aws.default_region() == "sa-east-1"

@@ -2,7 +2,7 @@
 
 Pulumi pickles the provider object into each resource's state and unpickles it in a
 separate process (pulumi-resource-pulumi-python) for every operation. This module is
-importable, so the pickle holds only a reference to the class; botocore clients are made
+importable, so the pickle holds only a reference to the class. botocore clients are made
 inside the methods and never pickled.
 
 Contract per operation:
